@@ -1,0 +1,59 @@
+"""Bot-level roles from the partner's roles file (PARTNERBOT_ROLES_FILE, JSON or YAML).
+
+Shape: {"default": ["viewer"], "users": {"<aadObjectId or UPN>": ["agent", "purchaser"]}}. Users are matched
+by Entra object id first, then by UPN (case-insensitive). With no roles file everyone holds every role.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dialogs.policy import AllowAll, RolePolicy
+from dialogs.registry import Role
+from dialogs.turn import User
+
+KNOWN_ROLES = frozenset(r.value for r in Role)
+
+
+class RolesFileError(ValueError):
+    pass
+
+
+class RolesFile:
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        if not isinstance(data, Mapping):
+            raise RolesFileError("the roles file must be an object with 'default' and 'users'")
+        self.default = self._roles(data.get("default", ["viewer"]), "default")
+        users = data.get("users", {}) or {}
+        if not isinstance(users, Mapping):
+            raise RolesFileError("'users' must map object ids or UPNs to lists of roles")
+        self.users = {str(k).lower(): self._roles(v, str(k)) for k, v in users.items()}
+
+    @staticmethod
+    def _roles(value: Any, where: str) -> frozenset[str]:
+        if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+            raise RolesFileError(f"roles for {where!r} must be a list of role names")
+        unknown = set(value) - KNOWN_ROLES
+        if unknown:
+            raise RolesFileError(f"unknown role(s) for {where!r}: {', '.join(sorted(unknown))}; "
+                                 f"known roles: {', '.join(sorted(KNOWN_ROLES))}")
+        return frozenset(value)
+
+    def roles_for(self, user: User) -> frozenset[str]:
+        for key in (user.aad_object_id, user.upn, user.id):
+            if key and key.lower() in self.users:
+                return self.users[key.lower()]
+        return self.default
+
+
+def load_roles(path: str | None) -> RolePolicy:
+    if not path:
+        return AllowAll()
+    text = Path(path).read_text(encoding="utf-8")
+    data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+    return RolesFile(data)

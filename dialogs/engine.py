@@ -1,0 +1,501 @@
+"""The dispatcher: every operation, whatever its handler, goes gather -> resolve -> (confirm) -> execute here.
+
+Safety is structural: the role check happens before any Partner Center call, every `change` and `purchase`
+shows a confirmation that only the requesting user can accept, and a handler is only ever called from
+`_execute`, after those gates. Handlers contain no confirmation or permission code.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from dialogs import views
+from dialogs.context import OperationContext
+from dialogs.flow import expired, find_flow_owner, new_flow, user_slot
+from dialogs.policy import AllowAll, AuditSink, MemoryAudit, RolePolicy
+from dialogs.registry import ENTITY_TYPES, Kind, Operation, Param, ParamType, Registry
+from dialogs.resolve import (
+    Ambiguous,
+    NotFound,
+    Resolution,
+    Resolved,
+    resolve_customer,
+    resolve_subscription,
+    resolve_user,
+)
+from dialogs.turn import InvokeResult, Reply, Turn
+from intents.recognizer import RecognitionContext, Recognizer, RecognizerResult
+from partner_center import errors
+
+log = logging.getLogger(__name__)
+
+CONTROL_INTENTS = {"cancel", "help"}
+_YES = re.compile(r"^\s*(y|yes|yep|yeah|ok|okay|sure|confirm|go ahead|do it|是|好|確認|確定)\s*[.!]?\s*$", re.I)
+_NO = re.compile(r"^\s*(n|no|nope|don'?t|decline|stop|否|不要|不)\s*[.!]?\s*$", re.I)
+_START_OVER = re.compile(r"^\s*(start over|restart|reset|重新開始)\s*[.!]?\s*$", re.I)
+
+ClientFactory = Callable[[], Any]
+
+
+class Engine:
+    """Implements `dialogs.turn.ConversationEngine` over the operation registry."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        client: Any,
+        recognizer: Recognizer,
+        *,
+        roles: RolePolicy | None = None,
+        audit: AuditSink | None = None,
+        directory: Any = None,
+        invoke_handler: Callable[[Turn, dict[str, Any]], Awaitable[InvokeResult]] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.client = client
+        self.recognizer = recognizer
+        self.roles = roles or AllowAll()
+        self.audit = audit or MemoryAudit()
+        self.directory = directory
+        self._invoke_handler = invoke_handler
+
+    # ----- entry points -------------------------------------------------------------------------------
+
+    async def welcome(self, turn: Turn) -> list[Reply]:
+        return [Reply(card=views.welcome(self.registry, turn.locale))]
+
+    async def on_invoke(self, turn: Turn, state: dict[str, Any]) -> InvokeResult:
+        if self._invoke_handler is not None:
+            return await self._invoke_handler(turn, state)
+        return InvokeResult(message=views.t("engine.card_inactive", turn.locale))
+
+    async def on_turn(self, turn: Turn, state: dict[str, Any]) -> list[Reply]:
+        slot = user_slot(state, turn.user.id)
+        flow = slot.get("flow")
+        if flow and expired(flow):
+            slot["flow"] = None
+        value = turn.value if isinstance(turn.value, dict) else None
+        if value and isinstance(value.get("pb"), str):
+            return await self._on_card_action(turn, state, slot, value)
+        text = (turn.text or "").strip()
+        if not text:
+            if value is not None:
+                return [Reply(text=views.t("engine.card_unknown", turn.locale))]
+            return []
+        if _START_OVER.match(text):
+            slot["flow"], slot["ctx"] = None, {}
+            return [Reply(text=views.t("engine.started_over", turn.locale))]
+        result = await self.recognizer.recognize(text, self._recognition_context(turn, slot))
+        if slot.get("flow") and result.intent not in CONTROL_INTENTS:
+            answered = await self._answer_pending_by_text(turn, slot, text)
+            if answered is not None:
+                return answered
+        return await self._on_intent(turn, slot, result, text)
+
+    # ----- understanding ------------------------------------------------------------------------------
+
+    def _recognition_context(self, turn: Turn, slot: dict[str, Any]) -> RecognitionContext:
+        customer = slot["ctx"].get("customer") or {}
+        return RecognitionContext(
+            locale=turn.locale,
+            customers=self.directory,
+            current_customer=customer.get("name"),
+            last_intent=slot["ctx"].get("last_intent"),
+        )
+
+    async def _on_intent(self, turn: Turn, slot: dict[str, Any], result: RecognizerResult,
+                         text: str) -> list[Reply]:
+        intent = result.intent
+        if intent == "cancel":
+            had_flow = slot.get("flow") is not None
+            slot["flow"] = None
+            key = "engine.cancelled" if had_flow else "engine.nothing_to_cancel"
+            return [Reply(text=views.t(key, turn.locale))]
+        op = self.registry.get(intent)
+        if op is None:
+            op = self.registry["none"]
+        pending = slot.get("flow")
+        if intent in CONTROL_INTENTS and pending:
+            # Help while a card is pending: answer, and keep the pending question.
+            replies = await self._start(turn, slot, op, {}, text, keep_pending=True)
+            replies.append(Reply(text=views.t("engine.still_waiting", turn.locale,
+                                              operation=views.op_title(pending["op"], turn.locale))))
+            return replies
+        raw = {k: v for k, v in result.slots.items() if v}
+        return await self._start(turn, slot, op, raw, text)
+
+    async def _answer_pending_by_text(self, turn: Turn, slot: dict[str, Any], text: str) -> list[Reply] | None:
+        """Typed answers to a pending card: yes/no to a confirmation, a number or name for a choice."""
+        flow = slot["flow"]
+        if flow["stage"] == "confirm":
+            if _YES.match(text):
+                return await self._confirm(turn, slot)
+            if _NO.match(text):
+                return self._decline(turn, slot)
+            return None
+        if flow["stage"] == "choose" and flow.get("options"):
+            choice = _pick_option(text, flow["options"])
+            if choice is not None:
+                return await self._choose(turn, slot, choice)
+        if flow["stage"] == "form":
+            missing = [n for n in flow.get("asking", []) if n not in flow["values"]]
+            if len(missing) == 1 and not _looks_like_request(text):
+                flow["raw"][missing[0]] = text
+                flow.setdefault("from_form", []).append(missing[0])
+                flow["errors"] = {}
+                return await self._advance(turn, slot)
+        return None
+
+    # ----- card actions -------------------------------------------------------------------------------
+
+    async def _on_card_action(self, turn: Turn, state: dict[str, Any], slot: dict[str, Any],
+                              data: dict[str, Any]) -> list[Reply]:
+        action = data["pb"]
+        locale = turn.locale
+        if action in {"run", "more"}:
+            op = self.registry.get(str(data.get("op", "")))
+            params = data.get("params") if isinstance(data.get("params"), dict) else {}
+            if op is None:
+                return [Reply(text=views.t("engine.card_unknown", locale))]
+            raw = {k: v for k, v in params.items() if isinstance(v, str | int | float | bool)}
+            if action == "more":
+                page = data.get("page")
+                if not isinstance(page, int) or page < 0 or page > 10_000:
+                    return [Reply(text=views.t("engine.card_unknown", locale))]
+                raw["_page"] = page
+            return await self._start(turn, slot, op, raw, None)
+        flow = slot.get("flow")
+        flow_id = data.get("flow")
+        if not flow or flow.get("id") != flow_id:
+            owner = find_flow_owner(state, str(flow_id)) if flow_id else None
+            if owner and owner != turn.user.id:
+                return [Reply(text=views.t("engine.not_your_request", locale))]
+            return [Reply(text=views.t("engine.card_inactive", locale))]
+        if action == "cancel":
+            slot["flow"] = None
+            return [Reply(text=views.t("engine.cancelled", locale))]
+        if action == "decline":
+            return self._decline(turn, slot)
+        if action == "confirm":
+            if flow["stage"] != "confirm":
+                return [Reply(text=views.t("engine.card_inactive", locale))]
+            return await self._confirm(turn, slot)
+        if action == "choose":
+            if flow["stage"] != "choose":
+                return [Reply(text=views.t("engine.card_inactive", locale))]
+            choice = data.get("choice")
+            options = {str(o["id"]) for o in flow.get("options", [])}
+            if not isinstance(choice, str) or choice not in options:
+                return [Reply(text=views.t("engine.choose_from_list", locale))]
+            return await self._choose(turn, slot, choice)
+        if action == "form":
+            op = self.registry[flow["op"]]
+            for param in op.params:
+                if param.name in data and param.name not in flow["values"]:
+                    raw_value = data[param.name]
+                    if isinstance(raw_value, str | int | float | bool):
+                        flow["raw"][param.name] = raw_value
+                        flow.setdefault("from_form", []).append(param.name)
+            flow["errors"] = {}
+            return await self._advance(turn, slot)
+        return [Reply(text=views.t("engine.card_unknown", locale))]
+
+    # ----- the dispatcher -----------------------------------------------------------------------------
+
+    async def _start(self, turn: Turn, slot: dict[str, Any], op: Operation, raw: dict[str, Any],
+                     text: str | None, *, keep_pending: bool = False) -> list[Reply]:
+        flow = new_flow(op.id, turn.user.id, raw, text)
+        if keep_pending:
+            saved = slot.get("flow")
+            slot["flow"] = flow
+            try:
+                return await self._advance(turn, slot)
+            finally:
+                slot["flow"] = saved
+        slot["flow"] = flow
+        return await self._advance(turn, slot)
+
+    async def _advance(self, turn: Turn, slot: dict[str, Any]) -> list[Reply]:
+        flow = slot["flow"]
+        op = self.registry[flow["op"]]
+        locale = turn.locale
+        missing_role = self._missing_role(turn, op)
+        if missing_role:
+            slot["flow"] = None
+            return [Reply(text=views.t("engine.role_required", locale, role=missing_role,
+                                       operation=views.op_title(op.id, locale)))]
+        if not op.available:
+            slot["flow"] = None
+            return [Reply(text=views.t("engine.not_available", locale, operation=views.op_title(op.id, locale)))]
+        try:
+            asked = await self._gather(turn, slot, op)
+            if asked is not None:
+                return asked
+            args = dict(flow["values"])
+            ctx = self._context(turn, flow)
+            if op.kind in (Kind.CHANGE, Kind.PURCHASE) and not flow["confirmed"]:
+                return await self._ask_confirmation(ctx, slot, op, args)
+            return await self._execute(ctx, slot, op, args)
+        except errors.ServiceUnreachableError:
+            return self._unreachable(turn, slot)
+        except errors.PartnerCenterError as exc:
+            slot["flow"] = None
+            return [Reply(card=views.partner_center_error(exc, locale))]
+
+    def _missing_role(self, turn: Turn, op: Operation) -> str | None:
+        return None if op.role.value in self.roles.roles_for(turn.user) else op.role.value
+
+    def _context(self, turn: Turn, flow: dict[str, Any]) -> OperationContext:
+        return OperationContext(client=self.client, user=turn.user, locale=turn.locale, flow_id=flow["id"],
+                                text=flow.get("text"),
+                                extras={"page": flow["raw"].get("_page", 0),
+                                        "from_form": tuple(flow.get("from_form", ())),
+                                        "roles": self.roles.roles_for(turn.user)})
+
+    async def _gather(self, turn: Turn, slot: dict[str, Any], op: Operation) -> list[Reply] | None:
+        """Fill, resolve and validate every parameter; return the question to ask, or None when complete."""
+        flow = slot["flow"]
+        ctx_memory = slot["ctx"]
+        locale = turn.locale
+        values, errs = flow["values"], flow["errors"]
+        missing: list[Param] = []
+        for param in op.params:
+            if param.name in values:
+                continue
+            raw = flow["raw"].get(param.name)
+            if raw is None and param.slot and param.slot != param.name:
+                raw = flow["raw"].get(param.slot)
+            if raw is None and param.from_context:
+                remembered = ctx_memory.get(param.name)
+                if remembered and self._context_fits(param, remembered, values):
+                    values[param.name] = remembered
+                    continue
+            if raw is None and param.type == ParamType.SUBSCRIPTION and "customer" in values:
+                raw = ""  # no name given: offer the customer's subscriptions as choices
+            if raw is None:
+                if param.required:
+                    missing.append(param)
+                elif param.default is not None:
+                    values[param.name] = param.default
+                continue
+            if param.type in ENTITY_TYPES:
+                if missing:
+                    # An entity resolves in the context of the earlier parameters (customer first).
+                    continue
+                resolution = await self._resolve(param, str(raw), values)
+                if isinstance(resolution, Resolved):
+                    values[param.name] = resolution.value
+                    continue
+                flow["raw"].pop(param.name, None)
+                return self._ask_choice(turn, flow, param, resolution)
+            ok, value_or_error = _coerce(param, raw, locale)
+            if ok:
+                values[param.name] = value_or_error
+            else:
+                errs[param.name] = value_or_error
+                flow["raw"].pop(param.name, None)
+                missing.append(param)
+        if missing:
+            flow["stage"] = "form"
+            flow["asking"] = [p.name for p in missing]
+            return [Reply(card=views.form(op, missing, flow, locale))]
+        return None
+
+    @staticmethod
+    def _context_fits(param: Param, remembered: dict[str, Any], values: dict[str, Any]) -> bool:
+        if param.type == ParamType.SUBSCRIPTION:
+            customer = values.get("customer") or {}
+            return remembered.get("customer_id") == customer.get("id")
+        return True
+
+    async def _resolve(self, param: Param, raw: str, values: dict[str, Any]) -> Resolution:
+        if param.type == ParamType.CUSTOMER:
+            return await resolve_customer(self.client, raw)
+        customer = values.get("customer") or {}
+        if param.type == ParamType.SUBSCRIPTION:
+            statuses = tuple(param.choices)
+            resolution = await resolve_subscription(self.client, customer["id"], raw or None, statuses=statuses)
+            if isinstance(resolution, Resolved):
+                resolution.value["customer_id"] = customer["id"]
+            return resolution
+        return await resolve_user(self.client, customer["id"], raw)
+
+    def _ask_choice(self, turn: Turn, flow: dict[str, Any], param: Param, resolution: Resolution) -> list[Reply]:
+        locale = turn.locale
+        options = resolution.options if isinstance(resolution, Ambiguous) else resolution.suggestions
+        flow["stage"] = "choose"
+        flow["awaiting"] = param.name
+        flow["options"] = [{"id": str(o["id"]), "title": o.get("name") or o["id"], "value": o,
+                            "detail": o.get("domain") or o.get("detail") or o.get("upn")} for o in options]
+        replies: list[Reply] = []
+        if isinstance(resolution, NotFound):
+            kind = param.type.value
+            if not options:
+                flow["stage"] = "form"
+                flow["asking"] = [param.name]
+                flow["errors"][param.name] = views.t(f"engine.no_{kind}_match", locale, query=resolution.query)
+                op = self.registry[flow["op"]]
+                return [Reply(card=views.form(op, [param], flow, locale))]
+            replies.append(Reply(text=views.t(f"engine.no_{kind}_match_suggest", locale, query=resolution.query,
+                                              suggestions=", ".join(o["title"] for o in flow["options"][:5]))))
+        replies.append(Reply(card=views.choice(flow, param, locale)))
+        return replies
+
+    async def _choose(self, turn: Turn, slot: dict[str, Any], choice: str) -> list[Reply]:
+        flow = slot["flow"]
+        option = next(o for o in flow["options"] if o["id"] == choice)
+        param_name = flow["awaiting"]
+        value = dict(option["value"])
+        if param_name == "subscription" and "customer" in flow["values"]:
+            value["customer_id"] = flow["values"]["customer"]["id"]
+        flow["values"][param_name] = value
+        flow["stage"], flow["awaiting"], flow["options"] = "new", None, []
+        return await self._advance(turn, slot)
+
+    async def _ask_confirmation(self, ctx: OperationContext, slot: dict[str, Any], op: Operation,
+                                args: dict[str, Any]) -> list[Reply]:
+        flow = slot["flow"]
+        preview = await op.preview(ctx, args) if op.preview else views.default_preview(op, args, ctx.locale)
+        flow["values"] = args  # the preview may have fixed derived values (e.g. the target seat count)
+        flow["stage"] = "confirm"
+        return [Reply(card=views.confirmation(op, preview, flow, ctx.locale))]
+
+    async def _confirm(self, turn: Turn, slot: dict[str, Any]) -> list[Reply]:
+        flow = slot["flow"]
+        if flow["user"] != turn.user.id:
+            return [Reply(text=views.t("engine.not_your_request", turn.locale))]
+        flow["confirmed"] = True
+        return await self._advance(turn, slot)
+
+    def _decline(self, turn: Turn, slot: dict[str, Any]) -> list[Reply]:
+        slot["flow"] = None
+        return [Reply(text=views.t("engine.declined", turn.locale))]
+
+    async def _execute(self, ctx: OperationContext, slot: dict[str, Any], op: Operation,
+                       args: dict[str, Any]) -> list[Reply]:
+        flow = slot["flow"]
+        assert op.handler is not None
+        if op.kind == Kind.PURCHASE:
+            # Purchases are executed only by the approval workflow, never directly from a confirmation.
+            slot["flow"] = None
+            title = views.op_title(op.id, ctx.locale)
+            return [Reply(text=views.t("engine.not_available", ctx.locale, operation=title))]
+        try:
+            outcome = await op.handler(ctx, args)
+        except errors.PartnerCenterError as exc:
+            if op.kind != Kind.READ:
+                await self._record(ctx, op, args, "failed", error=exc)
+            raise
+        slot["flow"] = None
+        memory = slot["ctx"]
+        memory["last_intent"] = op.id
+        for key in ("customer", "subscription"):
+            if key in args and isinstance(args[key], dict):
+                memory[key] = args[key]
+        if "customer" in args and "subscription" not in args and memory.get("subscription", {}).get(
+                "customer_id") != args["customer"].get("id"):
+            memory.pop("subscription", None)
+        memory.update(outcome.context)
+        if op.kind != Kind.READ:
+            await self._record(ctx, op, args, "succeeded", details=outcome.audit)
+        replies: list[Reply] = []
+        if outcome.message:
+            replies.append(Reply(text=outcome.message))
+        if op.card is not None and outcome.data is not None:
+            more = views.more_action(op, flow, outcome.data)
+            replies.append(Reply(card=op.card(outcome.data, locale=ctx.locale, more=more)))
+        return replies or [Reply(text=views.t("engine.done", ctx.locale))]
+
+    def _unreachable(self, turn: Turn, slot: dict[str, Any]) -> list[Reply]:
+        flow = slot.get("flow")
+        correlation = uuid.uuid4().hex[:8]
+        log.warning("partner center unreachable (ref %s)", correlation)
+        if flow and flow.get("confirmed"):
+            # Nothing was changed; keep the confirmation so the user can simply try again.
+            flow["confirmed"] = False
+        else:
+            slot["flow"] = None
+        return [Reply(text=views.t("engine.unreachable", turn.locale, ref=correlation))]
+
+    async def _record(self, ctx: OperationContext, op: Operation, args: dict[str, Any], outcome: str,
+                      *, details: dict[str, Any] | None = None, error: errors.PartnerCenterError | None = None) -> None:
+        entry: dict[str, Any] = {
+            "operation": op.id,
+            "kind": op.kind.value,
+            "user": {"id": ctx.user.id, "name": ctx.user.name, "upn": ctx.user.upn},
+            "parameters": _audit_args(args),
+            "outcome": outcome,
+            "flow": ctx.flow_id,
+            "request_id": ctx.request_id(op.id),
+        }
+        if details:
+            entry["details"] = details
+        if error is not None:
+            entry["error"] = {"status": error.status, "code": error.code, "description": error.description,
+                              "correlation_id": error.correlation_id, "request_id": error.request_id}
+        try:
+            await self.audit.append(entry)
+        except Exception:  # noqa: BLE001 - the change happened; a failing audit write must be visible, not fatal
+            log.exception("audit append failed for %s", op.id)
+
+
+def _audit_args(args: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in args.items():
+        if isinstance(value, dict):
+            out[key] = {k: value[k] for k in ("id", "name") if k in value}
+        else:
+            out[key] = value
+    return out
+
+
+def _coerce(param: Param, raw: Any, locale: str) -> tuple[bool, Any]:
+    """Validate one typed value; (True, value) or (False, message for the form)."""
+    if param.type == ParamType.INT:
+        try:
+            number = int(str(raw).replace(",", "").strip())
+        except ValueError:
+            return False, views.t("engine.invalid_number", locale, value=str(raw)[:40])
+        if param.minimum is not None and number < param.minimum:
+            return False, views.t("engine.number_too_small", locale, minimum=param.minimum)
+        if param.maximum is not None and number > param.maximum:
+            return False, views.t("engine.number_too_large", locale, maximum=param.maximum)
+        return True, number
+    if param.type == ParamType.BOOL:
+        text = str(raw).strip().lower()
+        if text in {"true", "on", "yes", "enable", "enabled", "1", "開", "開啟"}:
+            return True, True
+        if text in {"false", "off", "no", "disable", "disabled", "0", "關", "關閉"}:
+            return True, False
+        return False, views.t("engine.invalid_choice", locale, value=str(raw)[:40])
+    text = str(raw).strip()
+    if not text:
+        return False, views.t("engine.required", locale)
+    if param.type == ParamType.CHOICE and param.choices:
+        match = next((c for c in param.choices if c.lower() == text.lower()), None)
+        if match is None:
+            return False, views.t("engine.invalid_choice", locale, value=text[:40])
+        return True, match
+    limit = 2000 if param.multiline else 300
+    if len(text) > limit:
+        return False, views.t("engine.too_long", locale, maximum=limit)
+    return True, text
+
+
+def _pick_option(text: str, options: list[dict[str, Any]]) -> str | None:
+    text = text.strip()
+    if text.isdigit():
+        index = int(text) - 1
+        return options[index]["id"] if 0 <= index < len(options) else None
+    lowered = text.lower()
+    exact = [o for o in options if lowered in {str(o["title"]).lower(), str(o["id"]).lower()}]
+    return exact[0]["id"] if len(exact) == 1 else None
+
+
+def _looks_like_request(text: str) -> bool:
+    """A new command typed while a form is pending ("show fabrikam's invoices") should not fill the form."""
+    return len(text.split()) > 4

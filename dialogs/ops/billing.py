@@ -1,0 +1,50 @@
+"""Invoices and the account balance."""
+
+from __future__ import annotations
+
+from dialogs import views
+from dialogs.context import OperationContext
+from dialogs.paging import ListPage, raw, take_page
+from dialogs.periods import parse_period
+from dialogs.registry import Args, Outcome, Param, operation
+
+
+@operation("invoices.list", kind="read", params=[Param("period", required=False)], card=views.invoice_list)
+async def list_invoices(ctx: OperationContext, args: Args) -> Outcome:
+    page = int(ctx.extras.get("page", 0))
+    window = parse_period(args.get("period"))
+
+    def keep(invoice) -> bool:
+        return window is None or window.contains(invoice.raw.get("invoiceDate"))
+
+    items, more = await take_page(ctx.client.invoices.list(), page, 10, keep)
+    params = {"period": args["period"]} if args.get("period") else {}
+    return Outcome(ListPage([raw(i) for i in items], page, more, params, {"period": args.get("period")}))
+
+
+@operation("invoices.get", kind="read", params=[Param("invoice")], card=views.invoice_details)
+async def get_invoice(ctx: OperationContext, args: Args) -> Outcome:
+    invoice = await ctx.client.invoices.get(args["invoice"].strip().upper())
+    return Outcome(raw(invoice))
+
+
+@operation("invoices.line_items", kind="read", params=[Param("invoice"), Param("customer", required=False)],
+           card=views.invoice_line_items)
+async def invoice_line_items(ctx: OperationContext, args: Args) -> Outcome:
+    invoice_id = args["invoice"].strip().upper()
+    page = int(ctx.extras.get("page", 0))
+    customer = (args.get("customer") or "").lower()
+
+    def keep(item) -> bool:
+        data = item.raw if hasattr(item, "raw") else item
+        names = f"{data.get('customerName', '')} {data.get('domainName', '')} {data.get('customerDomainName', '')}"
+        return not customer or customer in names.lower()
+
+    items, more = await take_page(ctx.client.invoices.list_line_items(invoice_id), page, 10, keep)
+    params = {"invoice": invoice_id, **({"customer": args["customer"]} if customer else {})}
+    return Outcome(ListPage([raw(i) for i in items], page, more, params, {"invoice": invoice_id}))
+
+
+@operation("billing.balance", kind="read", card=views.balance)
+async def balance(ctx: OperationContext, args: Args) -> Outcome:
+    return Outcome(raw(await ctx.client.invoices.get_balance()))

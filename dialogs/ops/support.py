@@ -1,0 +1,104 @@
+"""Service requests: lookups, opening one, adding notes and closing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogs import views
+from dialogs.context import OperationContext
+from dialogs.paging import ListPage, raw, take_page
+from dialogs.registry import Args, Outcome, Param, ParamType, Preview, Row, operation
+
+_STATUS_WORDS = {"open": "open", "active": "open", "opened": "open", "closed": "closed", "close": "closed",
+                 "resolved": "closed", "attention": "attention_needed", "attention needed": "attention_needed"}
+
+
+def _status(value: str | None) -> str | None:
+    return _STATUS_WORDS.get((value or "").strip().lower()) if value else None
+
+
+@operation("service_requests.list", kind="read",
+           params=[Param("customer", ParamType.CUSTOMER, required=False), Param("status", required=False)],
+           card=views.service_request_list)
+async def list_requests(ctx: OperationContext, args: Args) -> Outcome:
+    page = int(ctx.extras.get("page", 0))
+    status = _status(args.get("status"))
+    customer = args.get("customer")
+    pager = (ctx.client.service_requests.list_for_customer(customer["id"]) if customer
+             else ctx.client.service_requests.list())
+    keep = (lambda sr: str(sr.raw.get("status", "")).lower() == status) if status else None
+    items, more = await take_page(pager, page, 10, keep)
+    params: dict[str, Any] = {**({"customer": customer["id"]} if customer else {}),
+                              **({"status": status} if status else {})}
+    return Outcome(ListPage([raw(s) for s in items], page, more, params, {"customer": customer, "status": status}))
+
+
+@operation("service_requests.get", kind="read", params=[Param("service_request")],
+           card=views.service_request_details)
+async def get_request(ctx: OperationContext, args: Args) -> Outcome:
+    return Outcome(raw(await ctx.client.service_requests.get(args["service_request"].strip())))
+
+
+SEVERITIES = ("minimal", "moderate", "critical")
+
+
+async def _preview_create(ctx: OperationContext, args: Args) -> Preview:
+    customer = args.get("customer")
+    rows = [Row(ctx.t("field.title"), None, args["title"]),
+            Row(ctx.t("field.description"), None, args["description"]),
+            Row(ctx.t("field.severity"), None, views.status_text(args["severity"], ctx.locale))]
+    if customer:
+        rows.insert(0, Row(ctx.t("field.customer"), None, customer["name"]))
+    return Preview(rows=tuple(rows), title=ctx.t("preview.new_service_request"))
+
+
+@operation("service_requests.create", kind="change",
+           params=[Param("customer", ParamType.CUSTOMER, required=False, from_context=True),
+                   Param("title"), Param("description", multiline=True),
+                   Param("severity", ParamType.CHOICE, choices=SEVERITIES, required=False, default="moderate")],
+           preview=_preview_create, card=views.service_request_result)
+async def create_request(ctx: OperationContext, args: Args) -> Outcome:
+    topics = await ctx.client.service_requests.list_support_topics().to_list(1)
+    description = args["description"]
+    customer = args.get("customer")
+    if customer:
+        description = f"{description}\n\n{ctx.t('field.customer')}: {customer['name']} ({customer['id']})"
+    body = {"title": args["title"], "description": description, "severity": args["severity"],
+            "supportTopicId": str(topics[0].raw.get("id")) if topics else None}
+    created = await ctx.client.service_requests.create(body, agent_locale=ctx.locale,
+                                                       request_id=ctx.request_id("create"))
+    data = raw(created)
+    return Outcome({"request": data, "message": ctx.t("result.sr_created", id=data.get("id"))},
+                   audit={"after": {"id": data.get("id"), "title": data.get("title")}})
+
+
+async def _preview_update(ctx: OperationContext, args: Args) -> Preview:
+    current = raw(await ctx.client.service_requests.get(args["service_request"].strip()))
+    rows = [Row(ctx.t("field.service_request"), None, f"{current.get('id')} · {current.get('title', '')}")]
+    if args.get("title"):
+        rows.append(Row(ctx.t("field.note"), None, args["title"]))
+    status = _status(args.get("status"))
+    if status:
+        rows.append(Row(ctx.t("field.status"), views.status_text(str(current.get("status")), ctx.locale),
+                        views.status_text(status, ctx.locale)))
+    return Preview(rows=tuple(rows))
+
+
+@operation("service_requests.update", kind="change",
+           params=[Param("service_request"), Param("title", required=False, multiline=True),
+                   Param("status", required=False)],
+           preview=_preview_update, card=views.service_request_result)
+async def update_request(ctx: OperationContext, args: Args) -> Outcome:
+    sr_id = args["service_request"].strip()
+    changes: dict[str, Any] = {}
+    if args.get("title"):
+        changes["newNote"] = {"text": args["title"]}
+    status = _status(args.get("status"))
+    if status:
+        changes["status"] = status
+    if not changes:
+        return Outcome(message=ctx.t("result.sr_nothing_to_update"))
+    before = raw(await ctx.client.service_requests.get(sr_id))
+    updated = raw(await ctx.client.service_requests.update(sr_id, changes, request_id=ctx.request_id("update")))
+    return Outcome({"request": updated, "message": ctx.t("result.sr_updated", id=sr_id)},
+                   audit={"before": {"status": before.get("status")}, "after": {"status": updated.get("status")}})
