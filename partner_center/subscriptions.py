@@ -1,0 +1,125 @@
+"""client.subscriptions — api.md §7 (S1-S3, S5-S7) and the PATCH rules of §7.3."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .models import Subscription, SubscriptionStatus
+from .operations import Operations, api_path, quoted_etag
+from .paging import Pager
+from .transport import Response
+from .wire import to_wire_value
+
+
+class SubscriptionsOperations(Operations):
+    def list(self, customer_id: str, *, correlation_id: str | None = None) -> Pager[Subscription]:
+        return self._pager(Subscription, api_path("customers", customer_id, "subscriptions"), None, correlation_id)
+
+    async def get(
+        self, customer_id: str, subscription_id: str, *, correlation_id: str | None = None
+    ) -> Subscription:
+        path = api_path("customers", customer_id, "subscriptions", subscription_id)
+        return await self._get(Subscription, path, correlation_id=correlation_id)
+
+    def list_by_order(
+        self, customer_id: str, order_id: str, *, correlation_id: str | None = None
+    ) -> Pager[Subscription]:
+        if not order_id:
+            raise ValueError("order_id must not be empty")
+        path = api_path("customers", customer_id, "subscriptions")
+        return self._pager(Subscription, path, {"order_id": order_id}, correlation_id)
+
+    def list_addons(
+        self, customer_id: str, subscription_id: str, *, correlation_id: str | None = None
+    ) -> Pager[Subscription]:
+        path = api_path("customers", customer_id, "subscriptions", subscription_id, "addons")
+        return self._pager(Subscription, path, None, correlation_id)
+
+    async def update(
+        self, customer_id: str, subscription_id: str, changes: Mapping[str, Any], *,
+        request_id: str | None = None, correlation_id: str | None = None,
+    ) -> Subscription:
+        """PATCH the full current subscription with `changes` applied (as the docs do), guarded by its etag.
+
+        `changes` may use snake_case or camelCase keys. A 202 (slow update) is followed by a GET of the
+        subscription so the caller always gets the resource back.
+        """
+        if not changes:
+            raise ValueError("changes must not be empty")
+        current = await self.get(customer_id, subscription_id, correlation_id=correlation_id)
+        body = current.to_wire()
+        body.update(to_wire_value(dict(changes)))
+        headers = {"If-Match": quoted_etag(current.etag)} if current.etag else None
+        path = api_path("customers", customer_id, "subscriptions", subscription_id)
+        response = await self._call(
+            "PATCH", path, body=body, headers=headers, request_id=request_id, correlation_id=correlation_id
+        )
+        return await self._updated(response, customer_id, subscription_id, correlation_id)
+
+    async def _updated(
+        self, response: Response, customer_id: str, subscription_id: str, correlation_id: str | None
+    ) -> Subscription:
+        if response.status == 202 or not isinstance(response.body, Mapping):
+            location = response.location
+            if location:
+                follow = await self._call(
+                    "GET", self._pipeline.link_target(location), correlation_id=correlation_id
+                )
+                return self._model(Subscription, follow)
+            return await self.get(customer_id, subscription_id, correlation_id=correlation_id)
+        return self._model(Subscription, response)
+
+    async def set_quantity(
+        self, customer_id: str, subscription_id: str, quantity: int, *, request_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Subscription:
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise ValueError("quantity must be a positive integer")
+        return await self.update(customer_id, subscription_id, {"quantity": quantity},
+                                 request_id=request_id, correlation_id=correlation_id)
+
+    async def suspend(
+        self, customer_id: str, subscription_id: str, *, request_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Subscription:
+        return await self.update(customer_id, subscription_id, {"status": SubscriptionStatus.SUSPENDED},
+                                 request_id=request_id, correlation_id=correlation_id)
+
+    async def reactivate(
+        self, customer_id: str, subscription_id: str, *, request_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Subscription:
+        return await self.update(customer_id, subscription_id, {"status": SubscriptionStatus.ACTIVE},
+                                 request_id=request_id, correlation_id=correlation_id)
+
+    async def cancel(
+        self, customer_id: str, subscription_id: str, *, request_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Subscription:
+        """NCE / marketplace / software cancel (`status: deleted`), allowed only inside the cancellation window."""
+        return await self.update(customer_id, subscription_id, {"status": SubscriptionStatus.DELETED},
+                                 request_id=request_id, correlation_id=correlation_id)
+
+    async def set_auto_renew(
+        self, customer_id: str, subscription_id: str, enabled: bool, *, request_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Subscription:
+        return await self.update(customer_id, subscription_id, {"autoRenewEnabled": bool(enabled)},
+                                 request_id=request_id, correlation_id=correlation_id)
+
+    async def rename(
+        self, customer_id: str, subscription_id: str, friendly_name: str, *, request_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Subscription:
+        if not friendly_name or not friendly_name.strip():
+            raise ValueError("friendly_name must not be empty")
+        return await self.update(customer_id, subscription_id, {"friendlyName": friendly_name.strip()},
+                                 request_id=request_id, correlation_id=correlation_id)
+
+    async def get_provisioning_status(
+        self, customer_id: str, subscription_id: str, *, correlation_id: str | None = None
+    ) -> dict[str, Any]:
+        path = api_path("customers", customer_id, "subscriptions", subscription_id, "provisioningstatus")
+        response = await self._call("GET", path, correlation_id=correlation_id)
+        return dict(response.body) if isinstance(response.body, Mapping) else {}

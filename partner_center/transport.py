@@ -1,0 +1,228 @@
+"""The request pipeline every Partner Center call goes through.
+
+rate limit -> token -> headers (api.md §1.2) -> httpx -> retry policy -> typed error or parsed JSON.
+One logical call = one MS-RequestId, reused on each retry (idempotency, api.md §1.2); MS-CorrelationId is the
+client's (or the caller's) trace id. Headers and tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import httpx
+
+from . import errors
+from .rate_limit import RateLimiter
+from .retry import RetryPolicy
+from .wire import to_wire_value
+
+log = logging.getLogger("partner_center")
+
+DEFAULT_BASE_URL = "https://api.partnercenter.microsoft.com"
+API_PREFIX = "/v1"
+# Headers a `links.next` entry may ask us to send; anything else (e.g. Authorization) is ignored.
+_FORWARDABLE_LINK_HEADERS = frozenset({"ms-continuationtoken"})
+
+
+class _TokenSource(Protocol):
+    async def get_token(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Response:
+    """A successful (2xx) answer: parsed JSON body (or None when empty) plus the ids the service echoed."""
+
+    status: int
+    headers: httpx.Headers
+    body: Any
+    request_id: str
+    correlation_id: str
+    attempts: int
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("Location")
+
+
+def with_api_prefix(uri: str) -> str:
+    """Relative link -> request path. Adds /v1 only when missing (api.md §1.5; PowerShell issue 379)."""
+    parts = urlsplit(uri)
+    path = parts.path or "/"
+    if not path.startswith("/"):
+        path = "/" + path
+    while path.startswith("//"):
+        path = path[1:]
+    if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+        path = API_PREFIX + path
+    return f"{path}?{parts.query}" if parts.query else path
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Pipeline:
+    """Sends requests for one partner tenant; shared by every operation group of a PartnerCenterClient."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        credential: _TokenSource,
+        locale: str = "en-US",
+        application: str | None = "PartnerBot",
+        retry: RetryPolicy | None = None,
+        rate_limiter: RateLimiter | None = None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.locale = locale
+        self.application = application
+        self.retry = retry or RetryPolicy()
+        self.rate_limiter = rate_limiter
+        self.correlation_id = correlation_id or str(uuid.uuid4())
+        self._credential = credential
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url, timeout=httpx.Timeout(timeout), transport=transport, follow_redirects=False
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def link_target(self, uri: str) -> str:
+        """Request target for a link: same origin only, so a link can never send our token elsewhere."""
+        parts = urlsplit(uri)
+        if parts.scheme and parts.netloc:
+            base = urlsplit(self.base_url)
+            if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+                log.warning("partner center link points to another host; following its path on the API host")
+            uri = parts.path + (f"?{parts.query}" if parts.query else "")
+        return with_api_prefix(uri)
+
+    async def _token(self) -> str:
+        try:
+            return await self._credential.get_token()
+        except errors.PartnerCenterError:
+            raise
+        except Exception as exc:  # token providers raise their own types; callers handle one hierarchy
+            raise errors.AuthenticationError(
+                f"Could not obtain a Partner Center access token ({type(exc).__name__}).", status=None
+            ) from exc
+
+    def _headers(self, token: str, request_id: str, correlation_id: str, has_body: bool) -> dict[str, str]:
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "MS-RequestId": request_id,
+            "MS-CorrelationId": correlation_id,
+            "X-Locale": self.locale,
+        }
+        if self.application:
+            headers["MS-PartnerCenter-Application"] = self.application
+        if has_body:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Response:
+        """One logical call with retries. Raises a PartnerCenterError subclass on failure."""
+        request_id = request_id or new_request_id()
+        correlation_id = correlation_id or self.correlation_id
+        content = None if json_body is None else json.dumps(to_wire_value(json_body)).encode("utf-8")
+        query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None} or None
+        extra = {k: v for k, v in (headers or {}).items() if v is not None}
+        policy = self.retry
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            if self.rate_limiter is not None:
+                await self.rate_limiter.acquire()
+            all_headers = self._headers(await self._token(), request_id, correlation_id, content is not None)
+            all_headers.update(extra)
+            try:
+                response = await self._http.request(method, path, params=query, content=content, headers=all_headers)
+            except httpx.TransportError as exc:
+                log.info("partner center %s %s attempt %d failed: %s (request id %s)",
+                         method, _path_only(path), attempt, type(exc).__name__, request_id)
+                failure: errors.PartnerCenterError = errors.ServiceUnreachableError(
+                    f"No response from Partner Center ({type(exc).__name__}).",
+                    request_id=request_id, correlation_id=correlation_id,
+                )
+                failure.__cause__ = exc
+                retry_after = None
+            else:
+                log.debug("partner center %s %s -> %d (attempt %d, request id %s)",
+                          method, _path_only(path), response.status_code, attempt, request_id)
+                if 200 <= response.status_code < 300:
+                    return self._success(response, request_id, correlation_id, attempt)
+                failure = errors.error_from_response(
+                    response.status_code, response.headers, response.content,
+                    sent_request_id=request_id, sent_correlation_id=correlation_id,
+                )
+                if not policy.is_retryable_status(response.status_code):
+                    raise failure
+                retry_after = failure.retry_after
+            if attempt >= policy.max_attempts:
+                raise failure
+            delay = policy.delay_for(attempt, retry_after)
+            if delay is None or waited + delay > policy.total_budget:
+                raise failure
+            waited += delay
+            log.info("partner center %s %s: retrying in %.2fs (attempt %d of %d, request id %s)",
+                     method, _path_only(path), delay, attempt + 1, policy.max_attempts, request_id)
+            await policy.sleep(delay)
+
+    def _success(self, response: httpx.Response, request_id: str, correlation_id: str, attempts: int) -> Response:
+        body: Any = None
+        if response.status_code != 204 and response.content.strip():
+            try:
+                body = response.json()
+            except ValueError:
+                raise errors.ResponseDecodeError(
+                    "Partner Center returned a body that is not JSON.",
+                    status=response.status_code,
+                    request_id=response.headers.get("MS-RequestId") or request_id,
+                    correlation_id=response.headers.get("MS-CorrelationId") or correlation_id,
+                ) from None
+        return Response(
+            status=response.status_code,
+            headers=response.headers,
+            body=body,
+            request_id=response.headers.get("MS-RequestId") or request_id,
+            correlation_id=response.headers.get("MS-CorrelationId") or correlation_id,
+            attempts=attempts,
+        )
+
+    def forwardable_link_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        return {k: v for k, v in headers.items() if k.lower() in _FORWARDABLE_LINK_HEADERS}
+
+
+def _query_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(to_wire_value(value), separators=(",", ":"))
+    value = to_wire_value(value)
+    return value
+
+
+def _path_only(path: str) -> str:
+    return path.split("?", 1)[0]
