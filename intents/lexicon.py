@@ -136,3 +136,13 @@ NORMALIZE: dict[str, tuple[str, ...]] = {
 SEAT_WORDS = {"seat", "seats", "licence", "licences", "license", "licenses", "lic", "lics", "user", "users",
               "units", "unit", "copies", "people", "staff", "employees", "accounts", "instances", "instance",
               "reservations", "vms", "vm", "套", "個", "位", "席", "張", "份", "人", "名"}
+
+# Phrases that are add-ons to a base subscription rather than stand-alone products.
+ADDONS_HINT = {
+    "Audio Conferencing", "Teams Phone Standard", "Teams Phone", "Exchange Online Archiving",
+    "Domestic Calling Plan", "International Calling Plan", "Calling Plan", "Teams Domestic Calling Plan",
+    "Defender for Office 365 (Plan 1)", "Defender for Office 365 (Plan 2)", "Defender for Office 365 Plan 1",
+    "Defender for Office 365 Plan 2", "Advanced Threat Protection", "Microsoft Purview", "Advanced eDiscovery",
+    "Exchange Online Protection", "Microsoft 365 E5 Security", "Microsoft 365 E5 Compliance",
+    "Teams Phone with Calling Plan", "Microsoft Teams Phone Standard", "Information Protection",
+}

@@ -1,0 +1,113 @@
+"""One pass over a message that finds everything entity-like (customers, products, ids, numbers, periods).
+
+The classifier masks these spans ("<cust>", "<prod>") so it learns phrasing rather than names, and the slot
+filler picks from the same spans, so both agree on where an entity starts and ends.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from intents.customers import GUID_RE, CustomerDirectory, CustomerMention
+from intents.lexicon import ADDONS_HINT, ALIASES, PRODUCTS, ROLES
+from intents.matcher import PhraseMatch, PhraseMatcher
+from intents.numbers import NumberMention, find_numbers
+from intents.text import Token, clean_text, tokenize
+
+EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+DOMAIN_RE = re.compile(r"(?<![@\w.-])((?:[a-z0-9][a-z0-9-]*\.)+(?:[a-z]{2,13}))(?![\w@-]|\.[a-z])", re.I)
+NOT_DOMAINS = {"e.g", "i.e", "a.m", "p.m", "etc", "vs", "node.js", "asp.net", "vue.js", "next.js"}
+INVOICE_RE = re.compile(r"\b[A-Z]{1,2}\d{6,12}\b", re.I)
+LONG_DIGITS_RE = re.compile(r"\b\d{12,20}\b")
+LONG_ID_RE = re.compile(r"\b(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{20,40}\b")
+VM_RE = re.compile(r"\b(?:Standard_)?[A-Z]{1,2}\d{1,3}[a-z]{0,4}(?:[ _]v\d)\b")
+
+
+def _phrases(block: str) -> list[str]:
+    return [p.strip() for line in block.splitlines() for p in line.split("|") if p.strip()]
+
+
+@lru_cache(maxsize=1)
+def product_matcher() -> PhraseMatcher:
+    return PhraseMatcher(_phrases(PRODUCTS), ALIASES)
+
+
+@lru_cache(maxsize=1)
+def role_matcher() -> PhraseMatcher:
+    return PhraseMatcher(_phrases(ROLES), {"admin": ("administrator",), "admins": ("administrators",)})
+
+
+@dataclass(frozen=True)
+class Span:
+    kind: str  # email | guid | domain | invoice | srid | longid | vm
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Analysis:
+    text: str
+    tokens: list[Token]
+    customers: list[CustomerMention] = field(default_factory=list)
+    products: list[PhraseMatch] = field(default_factory=list)
+    roles: list[PhraseMatch] = field(default_factory=list)
+    numbers: list[NumberMention] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+
+    def spans_of(self, kind: str) -> list[Span]:
+        return [s for s in self.spans if s.kind == kind]
+
+    def is_addon(self, match: PhraseMatch) -> bool:
+        return match.phrase in ADDONS_HINT
+
+
+def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+def analyse(text: str, directory: CustomerDirectory | None) -> Analysis:
+    text = clean_text(text)
+    tokens = tokenize(text)
+    spans: list[Span] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(not _overlaps(start, end, s.start, s.end) for s in spans)
+
+    for m in EMAIL_RE.finditer(text):
+        spans.append(Span("email", m.start(), m.end(), m.group()))
+    for m in GUID_RE.finditer(text):
+        if free(m.start(), m.end()):
+            spans.append(Span("guid", m.start(), m.end(), m.group()))
+    for m in DOMAIN_RE.finditer(text):
+        value = m.group(1)
+        if free(m.start(), m.end()) and value.lower() not in NOT_DOMAINS and not value[0].isdigit():
+            label = value.rsplit(".", 1)[-1]
+            if label.isalpha() and "." in value:
+                spans.append(Span("domain", m.start(), m.end(), value))
+    for kind, regex in (("vm", VM_RE), ("srid", LONG_DIGITS_RE), ("invoice", INVOICE_RE), ("longid", LONG_ID_RE)):
+        for m in regex.finditer(text):
+            if free(m.start(), m.end()):
+                spans.append(Span(kind, m.start(), m.end(), m.group()))
+
+    def free_of_spans(start: int, end: int) -> bool:
+        return all(not _overlaps(start, end, s.start, s.end) for s in spans)
+
+    customers = []
+    if directory is not None:
+        for c in directory.find_mentions(text, tokens):
+            kinds = [s.kind for s in spans if _overlaps(c.start, c.end, s.start, s.end)]
+            if not kinds or (kinds == ["domain"] and any(
+                    s.kind == "domain" and s.start == c.start and s.end == c.end for s in spans)):
+                customers.append(c)
+    products = [p for p in product_matcher().find(text, tokens)
+                if free_of_spans(p.start, p.end)
+                and all(not _overlaps(p.start, p.end, c.start, c.end) for c in customers)]
+    roles = [r for r in role_matcher().find(text, tokens) if free_of_spans(r.start, r.end)]
+    numbers = [n for n in find_numbers(text)
+               if free_of_spans(n.start, n.end)
+               and all(not _overlaps(n.start, n.end, p.start, p.end) for p in products)
+               and all(not _overlaps(n.start, n.end, c.start, c.end) for c in customers)]
+    return Analysis(text, tokens, customers, products, roles, numbers, spans)

@@ -1,0 +1,74 @@
+"""Classifier features: normalised words with entities masked, word bigrams, crude stems, CJK n-grams."""
+
+from __future__ import annotations
+
+from intents.entities import Analysis
+from intents.lexicon import NORMALIZE
+from intents.matcher import Corrector
+
+SPAN_TOKENS = {"email": "<email>", "guid": "<guid>", "domain": "<domain>", "invoice": "<invoice>",
+               "srid": "<srid>", "longid": "<longid>", "vm": "<vm>"}
+
+
+def word_keys(analysis: Analysis, corrector: Corrector | None) -> list[str]:
+    """The message as a list of normalised keys; entity spans collapse into one placeholder each."""
+    marks: list[tuple[int, int, str]] = []
+    marks += [(s.start, s.end, SPAN_TOKENS[s.kind]) for s in analysis.spans]
+    marks += [(c.start, c.end, "<cust>") for c in analysis.customers]
+    for p in analysis.products:
+        marks.append((p.start, p.end, "<addonprod>" if analysis.is_addon(p) else "<prod>"))
+    marks += [(n.start, n.end, "<num>") for n in analysis.numbers]
+    marks.sort()
+    keys: list[str] = []
+    mi = 0
+    last_mark_end = -1
+    for tok in analysis.tokens:
+        while mi < len(marks) and marks[mi][1] <= tok.start:
+            mi += 1
+        if mi < len(marks) and marks[mi][0] <= tok.start < marks[mi][1]:
+            if marks[mi][1] != last_mark_end:
+                keys.append(marks[mi][2])
+                if marks[mi][2] in ("<prod>", "<addonprod>") and "azure" in tok.low:
+                    keys.append("azure")
+                last_mark_end = marks[mi][1]
+            continue
+        if tok.is_cjk:
+            keys.append(tok.text)
+            continue
+        if not tok.is_word:
+            if tok.text in "?:&":
+                keys.append(tok.text)
+            continue
+        low = tok.low
+        if low in NORMALIZE:
+            keys.extend(NORMALIZE[low])
+            continue
+        if corrector is not None:
+            fixed = corrector.correct(low)
+            if fixed is None:
+                key = "<cap>" if tok.text[0].isupper() else ("<n>" if low.isdigit() else "<unk>")
+                if keys and keys[-1] == key:
+                    continue
+                keys.append(key)
+                continue
+            low = fixed
+            if low in NORMALIZE:
+                keys.extend(NORMALIZE[low])
+                continue
+        keys.append(low)
+    return keys
+
+
+def features(keys: list[str]) -> list[str]:
+    feats = ["<bias>"]
+    seq = ["<s>"] + keys + ["</s>"]
+    for k in keys:
+        feats.append(k)
+        if len(k) >= 7 and k.isalpha():
+            feats.append("~" + k[:5])
+    for a, b in zip(seq, seq[1:], strict=False):
+        feats.append(a + "|" + b)
+    cjk = "".join(k for k in keys if len(k) == 1 and "\u3400" <= k <= "\ufaff")
+    for a, b in zip(cjk, cjk[1:], strict=False):
+        feats.append("#" + a + b)
+    return feats

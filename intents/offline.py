@@ -1,0 +1,182 @@
+"""The offline recognizer: no network, no downloads, deterministic, a few hundred microseconds per message.
+
+Pipeline: find entities (customers from the directory, products, ids, numbers) -> mask them -> averaged
+perceptron over word/bigram/stem/CJK features trained on intents/data/train.jsonl -> rule-based slots.
+Negations and corrections ("don't suspend it, reactivate it") are handled by classifying the clause that
+carries the user's final wish, while slots are still read from the whole message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+from pathlib import Path
+
+from intents.classifier import Perceptron
+from intents.contract import load_intents
+from intents.customers import CustomerDirectory
+from intents.entities import analyse
+from intents.features import features, word_keys
+from intents.lexicon import NORMALIZE
+from intents.matcher import Corrector
+from intents.recognizer import NONE_INTENT, RecognitionContext, RecognizerResult
+from intents.slots import SlotFiller
+from intents.text import clean_text, tokenize
+
+log = logging.getLogger(__name__)
+DATA = Path(__file__).parent / "data"
+MODEL_VERSION = "1"
+
+_CORRECTION = re.compile(r"(?:\bno,?\s+wait\b|\bactually\b|\bi mean\b|\bscratch that\b|\bcorrection\b|\bsorry\b|"
+                         r"\bon second thought\b|\bno no\b|\bwait\b|不對|不是|應該是|改成)[,:]?\s*", re.I)
+_NEGATED = re.compile(r"^\s*(?:please\s+)?(?:don'?t|do not|dont|never|not|no need to|no)\b(?!\s+(?:one|longer))",
+                      re.I)
+_INSTEAD = re.compile(r"\b(?:instead of|rather than|not)\s+\w+ing\b.*$|\binstead\b", re.I)
+_CLAUSE = re.compile(r"\s*(?:[,;.]|\bbut\b|，|；)\s*", re.I)
+_FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|same for|same thing for|now for|also for|and for|"
+                        r"do the same for|now do)\b", re.I)
+
+
+def effective_text(text: str) -> tuple[str, int]:
+    """The part of the message that states what the user finally wants, and where it starts."""
+    start = 0
+    matches = [m for m in _CORRECTION.finditer(text) if m.start() > 0 or m.end() < len(text)]
+    for m in matches:
+        if text[m.end():].strip(" ,.!?") and m.start() > 0:
+            start = m.end()
+    part = text[start:]
+    pieces = []
+    pos = 0
+    for m in _CLAUSE.finditer(part):
+        pieces.append((pos, part[pos:m.start()]))
+        pos = m.end()
+    pieces.append((pos, part[pos:]))
+    kept = [(p, s) for p, s in pieces if s.strip() and not _NEGATED.match(s)]
+    if kept and len(kept) < len([1 for _, s in pieces if s.strip()]):
+        first = kept[0][0]
+        part_text = " , ".join(s for _, s in kept)
+        return _INSTEAD.sub("", part_text).strip() or part_text, start + first
+    cleaned = _INSTEAD.sub("", part).strip()
+    return (cleaned or part), start
+
+
+class _Model:
+    """Everything learnt from the training file; built once per process (or loaded from the cache)."""
+
+    def __init__(self, train_path: Path, customers_path: Path):
+        rows = [json.loads(line) for line in train_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        freq: dict[str, int] = {}
+        for row in rows:
+            text = row["text"]
+            for value in sorted(row["slots"].values(), key=len, reverse=True):
+                text = text.replace(value, " ")
+            for tok in tokenize(clean_text(text)):
+                if tok.is_word and not tok.is_cjk:
+                    freq[tok.low] = freq.get(tok.low, 0) + 1
+        for extra in NORMALIZE:
+            freq.setdefault(extra, 1)
+        self.vocab = set(freq)
+        self.corrector = Corrector(self.vocab, freq)
+        self.slot_filler = SlotFiller(self.vocab)
+        train_directory = CustomerDirectory.from_json(customers_path).with_common_words(self.vocab)
+        digest = hashlib.sha256(train_path.read_bytes() + customers_path.read_bytes()
+                                + MODEL_VERSION.encode()).hexdigest()[:16]
+        cache = DATA / "model.cache.json"
+        self.classifier: Perceptron | None = None
+        try:
+            cached = json.loads(cache.read_text(encoding="utf-8"))
+            if cached.get("digest") == digest:
+                self.classifier = Perceptron.from_json(cached["model"])
+        except (OSError, ValueError, KeyError):
+            pass
+        if self.classifier is None:
+            data = [(features(word_keys(analyse(r["text"], train_directory), self.corrector)), r["intent"])
+                    for r in rows]
+            self.classifier = Perceptron()
+            self.classifier.train(data)
+            try:
+                cache.write_text(json.dumps({"digest": digest, "model": self.classifier.to_json()}),
+                                 encoding="utf-8")
+            except OSError:
+                log.info("model cache not writable; retraining on every start")
+
+
+class OfflineRecognizer:
+    """`Recognizer` implementation with no external calls. Safe to share between conversations."""
+
+    _lock = threading.Lock()
+    _shared: _Model | None = None
+
+    def __init__(self, train_path: Path | None = None, customers_path: Path | None = None,
+                 none_threshold: float = 0.35):
+        self._train_path = train_path or DATA / "train.jsonl"
+        self._customers_path = customers_path or DATA / "train-customers.json"
+        self._none_threshold = none_threshold
+        self._intents = load_intents()
+        self._directories: dict[int, tuple[CustomerDirectory, CustomerDirectory]] = {}
+        self._model: _Model | None = None
+
+    @property
+    def model(self) -> _Model:
+        if self._model is None:
+            default = train_default = self._train_path == DATA / "train.jsonl"
+            with OfflineRecognizer._lock:
+                if default and OfflineRecognizer._shared is not None:
+                    self._model = OfflineRecognizer._shared
+                else:
+                    self._model = _Model(self._train_path, self._customers_path)
+                    if train_default:
+                        OfflineRecognizer._shared = self._model
+        return self._model
+
+    def _directory(self, directory: CustomerDirectory | None) -> CustomerDirectory | None:
+        if directory is None:
+            return None
+        hit = self._directories.get(id(directory))
+        if hit and hit[0] is directory:
+            return hit[1]
+        prepared = directory.with_common_words(self.model.vocab)
+        if len(self._directories) > 32:
+            self._directories.clear()
+        self._directories[id(directory)] = (directory, prepared)
+        return prepared
+
+    async def recognize(self, text: str, context: RecognitionContext) -> RecognizerResult:
+        return self.recognize_sync(text, context)
+
+    def recognize_sync(self, text: str, context: RecognitionContext | None = None) -> RecognizerResult:
+        context = context or RecognitionContext()
+        text = clean_text(text or "").strip()
+        if not text:
+            return RecognizerResult(NONE_INTENT, 1.0, {})
+        model = self.model
+        directory = self._directory(context.customers)
+        full = analyse(text, directory)
+        focus_text, focus = effective_text(text)
+        focus_analysis = full if focus_text == text else analyse(focus_text, directory)
+        keys = word_keys(focus_analysis, model.corrector)
+        ranked = model.classifier.predict(features(keys))
+        intent, score = ranked[0]
+        if context.last_intent and context.last_intent in self._intents and _FOLLOW_UP.match(text) \
+                and intent != context.last_intent and len(keys) <= 8:
+            intent, score = context.last_intent, max(score, 0.6)
+        if intent != NONE_INTENT and score < self._none_threshold and not _has_domain_signal(keys):
+            ranked = [(NONE_INTENT, 1.0 - score)] + ranked
+            intent, score = NONE_INTENT, 1.0 - score
+        slots: dict[str, str] = {}
+        if intent != NONE_INTENT:
+            slots = model.slot_filler.fill(full, intent, self._intents[intent].slots, focus)
+        alternatives = [(i, round(s, 4)) for i, s in ranked if i != intent][:3]
+        return RecognizerResult(intent, round(score, 4), slots, alternatives)
+
+
+_DOMAIN_KEYS = {"<cust>", "<prod>", "<addonprod>", "<invoice>", "<srid>", "<longid>", "<guid>", "subscription",
+                "subscriptions", "licence", "licences", "seats", "customer", "customers", "tenant", "invoice",
+                "invoices", "partner", "reseller"}
+
+
+def _has_domain_signal(keys: list[str]) -> bool:
+    return any(k in _DOMAIN_KEYS for k in keys)
