@@ -19,7 +19,7 @@ from typing import Any
 
 DEFAULT_LOCALE = "en-US"
 SUPPORTED_LOCALES = ("en-US", "zh-TW")
-_LOCALES_DIR = Path(__file__).parent / "locales"
+LOCALES_DIR = Path(__file__).parent / "locales"
 
 # Language tags that should read Traditional Chinese (Taiwan) text.
 _ZH_HANT = re.compile(r"^zh[-_](hant|tw|hk|mo)\b", re.IGNORECASE)
@@ -43,7 +43,7 @@ def catalog(locale: str) -> dict[str, str]:
     """The raw key -> template mapping of one shipped locale (cached; the files are read once)."""
     if locale not in SUPPORTED_LOCALES:
         raise KeyError(f"no catalog for locale {locale!r}")
-    with open(_LOCALES_DIR / f"{locale}.json", encoding="utf-8") as fh:
+    with open(LOCALES_DIR / f"{locale}.json", encoding="utf-8") as fh:
         data = json.load(fh)
     return {k: v for k, v in data.items() if not k.startswith("_")}
 

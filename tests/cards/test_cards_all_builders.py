@@ -1,0 +1,128 @@
+"""Every builder, both locales, realistic and awkward data: schema 1.5, < 28 KB, action contract."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from cards_sample_data import (
+    BALANCE,
+    CID,
+    INVOICE,
+    LICENSE,
+    LINE_ITEM_LICENSE,
+    LINE_ITEM_ONETIME,
+    ORDER,
+    SERVICE_REQUEST,
+    SUBSCRIBED_SKU,
+    USER,
+    customer,
+    subscription,
+)
+
+import cards
+from cards import actions
+from tests.support.cards import assert_action_contract, card_text, validate_card
+
+LOCALES = ("en-US", "zh-TW", "en-GB", "zh-Hant-TW")
+
+Builder = Callable[[str], dict[str, Any]]
+
+BUILDERS: dict[str, Builder] = {
+    "customer_list": lambda loc: cards.customer_list([customer(i) for i in range(8)],
+                                                     more=actions.more("customers.list", {}, 1), locale=loc),
+    "customer_search": lambda loc: cards.customer_list([customer()], query="Cont", locale=loc),
+    "customer_details": lambda loc: cards.customer_details(customer(), locale=loc),
+    "customer_details_minimal": lambda loc: cards.customer_details({"id": CID}, locale=loc),
+    "subscription_list": lambda loc: cards.subscription_list(
+        [subscription(i) for i in range(20)], customer_id=CID, customer_name="Contoso",
+        more=actions.more("subscriptions.list", {"customer": CID}, 1), locale=loc),
+    "subscription_details": lambda loc: cards.subscription_details(subscription(), customer_name="Contoso",
+                                                                   locale=loc),
+    "subscription_details_odd": lambda loc: cards.subscription_details(
+        subscription(status="hibernating", billingCycle="quadrennial", termDuration="P4Y", quantity="lots",
+                     commitmentEndDate="9999-12-10T00:00:00Z", suspensionReasons=["Fraud", "Non-payment"],
+                     attentionNeeded=True, isTrial=True, newThing={"a": 1}), locale=loc),
+    "addon_list": lambda loc: cards.addon_list([subscription(1, parentSubscriptionId="p")], parent=subscription(),
+                                               locale=loc),
+    "service_request_list": lambda loc: cards.service_request_list(
+        [SERVICE_REQUEST, {**SERVICE_REQUEST, "status": 1, "severity": 0}, {"id": "1", "status": "attention_needed"}],
+        customer_name="Contoso", locale=loc),
+    "service_request_details": lambda loc: cards.service_request_details(SERVICE_REQUEST, locale=loc),
+    "invoice_list": lambda loc: cards.invoice_list([INVOICE, {**INVOICE, "invoiceType": "OneTime", "id": "D1"}],
+                                                   more=actions.more("invoices.list", {}, 1), locale=loc),
+    "invoice_details": lambda loc: cards.invoice_details(INVOICE, locale=loc),
+    "invoice_line_items": lambda loc: cards.invoice_line_items([LINE_ITEM_LICENSE, LINE_ITEM_ONETIME, {}],
+                                                               invoice_id="G000024135", locale=loc),
+    "balance": lambda loc: cards.balance_card(BALANCE, locale=loc),
+    "order_list": lambda loc: cards.order_list([ORDER, {**ORDER, "status": "pending review", "id": "b2"}],
+                                               customer_id=CID, customer_name="Contoso", locale=loc),
+    "order_details": lambda loc: cards.order_details(ORDER, customer_name="Contoso", locale=loc),
+    "user_list": lambda loc: cards.user_list([USER, {**USER, "state": "inactive", "id": "u2"}], customer_id=CID,
+                                             customer_name="Contoso", locale=loc),
+    "user_details": lambda loc: cards.user_details(USER, customer_id=CID, customer_name="Contoso", locale=loc),
+    "user_details_deleted": lambda loc: cards.user_details(
+        {**USER, "state": "inactive", "softDeletionTime": "2026-03-01T00:00:00Z"}, customer_id=CID, locale=loc),
+    "license_summary": lambda loc: cards.license_summary([SUBSCRIBED_SKU, {"productSku": {}}], customer_id=CID,
+                                                         customer_name="Contoso", locale=loc),
+    "assigned_licenses": lambda loc: cards.assigned_licenses([LICENSE], user_label="Jane Doe", locale=loc),
+    "welcome": lambda loc: cards.welcome_card(user_name="Ada", locale=loc),
+    "help": lambda loc: cards.help_card(locale=loc),
+    "choice_buttons": lambda loc: cards.choice_card(
+        [cards.Option(CID, "Contoso Ltd", "contoso.onmicrosoft.com"), cards.Option("x", "Contoso Pharma")],
+        flow="f1", slot="customer", locale=loc),
+    "choice_list": lambda loc: cards.choice_card([cards.Option(str(i), f"Option {i}") for i in range(40)],
+                                                 flow="f1", slot="subscription", locale=loc),
+    "form": lambda loc: cards.form_card(
+        [cards.FormField("quantity", "number", minimum=1, maximum=300, value=5),
+         cards.FormField("nickname", value="HQ"), cards.FormField("auto_renew", "toggle", value=True),
+         cards.FormField("start_date", "date", value="2026-03-12"),
+         cards.FormField("billing_cycle", "choice", choices=[cards.Option("monthly", "Monthly")])],
+        flow="f2", locale=loc),
+    "confirmation": lambda loc: cards.confirmation_card(
+        [cards.Change("Seats", 10, 15), cards.Change("Auto-renew", True, False)], flow="f3",
+        summary="Change seats of M365 Basic (HQ) for Contoso", warnings=["Seats can be reduced only within 7 days."],
+        locale=loc),
+    "confirmation_purchase": lambda loc: cards.confirmation_card(
+        [cards.Change("Teams Essentials", None, 20)], flow="f4", summary="Buy", purchase=True, locale=loc),
+    "result": lambda loc: cards.result_card(
+        "Seats changed from 10 to 15.", details=[("Seats", 15), ("Auto-renew", True)],
+        next_actions=[("Open", actions.run("subscriptions.get", {"customer": CID, "subscription": "s"}))], locale=loc),
+    "error": lambda loc: cards.error_card("Something broke.", correlation_id="c-42", locale=loc),
+    "pc_error": lambda loc: cards.partner_center_error_card(status=400, code=800090, description="x",
+                                                            correlation_id="c-1", request_id="r-1", locale=loc),
+}
+
+
+def _approval(status: str = "pending", **extra: Any) -> cards.ApprovalRequest:
+    return cards.ApprovalRequest(
+        request_id="apr-7", version=3, status=status, requester_name="Bob Buyer", customer_name="Northwind",
+        lines=[cards.ApprovalLine("Teams Essentials", 20, "monthly", "P1Y", 80.0)], currency="USD",
+        estimated_total=80.0, approver_names=["Ann Approver"], created_at="2026-03-12T09:00:00Z",
+        refresh_user_ids=["29:requester", "29:approver"], **extra)
+
+
+for _view in ("approver", "requester", "readonly"):
+    BUILDERS[f"approval_{_view}"] = (lambda view: lambda loc: cards.approval_card(_approval(), view=view,
+                                                                                   locale=loc))(_view)
+BUILDERS["approval_decided"] = lambda loc: cards.approval_card(
+    _approval("ordered", decided_by="Ann Approver", decided_at="2026-03-12T10:00:00Z", order_id="a68736758d9c"),
+    view="approver", locale=loc)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_builder_is_valid_small_and_follows_the_contract(name: str, locale: str):
+    card = BUILDERS[name](locale)
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.5" and "$schema" in card
+    assert isinstance(card["body"], list) and isinstance(card["actions"], list)
+    validate_card(card)
+    assert_action_contract(card)
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_zh_tw_cards_use_the_zh_tw_catalog(name: str):
+    en, zh = card_text(BUILDERS[name]("en-US")), card_text(BUILDERS[name]("zh-TW"))
+    assert en != zh
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in zh), name
