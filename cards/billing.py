@@ -45,10 +45,11 @@ def invoice_list(
     more: Mapping[str, Any] | None = None,
     locale: str = "en-US",
     offset: int = 0,
+    current: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One page of the partner's invoices; tap one to open it."""
     return list_card(title=t("invoices.list_title", locale), items=invoices,
-                     render=lambda i: _invoice_row(i, locale), more=more, locale=locale, offset=offset)
+                     render=lambda i: _invoice_row(i, locale), more=more, locale=locale, offset=offset, current=current)
 
 
 def invoice_details(invoice: Mapping[str, Any], *, locale: str = "en-US") -> dict[str, Any]:
@@ -105,10 +106,11 @@ def invoice_line_items(
     more: Mapping[str, Any] | None = None,
     locale: str = "en-US",
     offset: int = 0,
+    current: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One page of an invoice's line items (billing, one-time or usage shapes)."""
     return list_card(title=t("invoices.line_items_title", locale, id=invoice_id), items=items,
-                     render=lambda i: _line_row(i, locale), more=more, locale=locale, offset=offset)
+                     render=lambda i: _line_row(i, locale), more=more, locale=locale, offset=offset, current=current)
 
 
 def balance_card(summary: Mapping[str, Any], *, locale: str = "en-US") -> dict[str, Any]:

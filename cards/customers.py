@@ -50,11 +50,12 @@ def customer_list(
     query: str | None = None,
     locale: str = "en-US",
     offset: int = 0,
+    current: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One page of customers (all customers, or the result of a search for `query`)."""
     title = t("customers.search_title", locale, query=query) if query else t("customers.list_title", locale)
     return list_card(title=title, items=customers, render=lambda c: _row(c, locale), more=more,
-                     locale=locale, offset=offset)
+                     locale=locale, offset=offset, current=current)
 
 
 def customer_details(customer: Mapping[str, Any], *, locale: str = "en-US") -> dict[str, Any]:

@@ -43,12 +43,13 @@ def order_list(
     more: Mapping[str, Any] | None = None,
     locale: str = "en-US",
     offset: int = 0,
+    current: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One page of a customer's orders; tap one to open it."""
     title = (t("orders.list_title", locale, customer=customer_name) if customer_name
              else t("orders.list_title_plain", locale))
     return list_card(title=title, items=orders, render=lambda o: _row(o, customer_id, locale), more=more,
-                     locale=locale, offset=offset)
+                     locale=locale, offset=offset, current=current)
 
 
 def _line(item: Mapping[str, Any], customer_id: str | None, currency: Any, locale: str) -> dict[str, Any]:

@@ -106,12 +106,13 @@ def subscription_list(
     more: Mapping[str, Any] | None = None,
     locale: str = "en-US",
     offset: int = 0,
+    current: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One page of a customer's subscriptions; tap a row to open it."""
     title = (t("subscriptions.list_title", locale, customer=customer_name) if customer_name
              else t("subscriptions.list_title_plain", locale))
     return list_card(title=title, items=subscriptions, render=lambda s: _row(s, customer_id, locale),
-                     more=more, locale=locale, offset=offset)
+                     more=more, locale=locale, offset=offset, current=current)
 
 
 def addon_list(
@@ -122,6 +123,7 @@ def addon_list(
     more: Mapping[str, Any] | None = None,
     locale: str = "en-US",
     offset: int = 0,
+    current: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Add-ons of one subscription (they are subscriptions themselves, with parentSubscriptionId)."""
     parent_name = display_name(parent) if parent else (
@@ -129,7 +131,7 @@ def addon_list(
     title = t("addons.list_title", locale, subscription=parent_name)
     cid = customer_id or (customer_id_of(parent) if parent else None)
     return list_card(title=title, items=addons, render=lambda s: _row(s, cid, locale),
-                     more=more, locale=locale, offset=offset)
+                     more=more, locale=locale, offset=offset, current=current)
 
 
 def subscription_details(

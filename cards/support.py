@@ -39,12 +39,13 @@ def service_request_list(
     more: Mapping[str, Any] | None = None,
     locale: str = "en-US",
     offset: int = 0,
+    current: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One page of service requests (partner-wide or of one customer)."""
     title = (t("service_requests.list_title_customer", locale, customer=customer_name) if customer_name
              else t("service_requests.list_title", locale))
     return list_card(title=title, items=requests, render=lambda sr: _row(sr, locale), more=more,
-                     locale=locale, offset=offset)
+                     locale=locale, offset=offset, current=current)
 
 
 def _person(contact: Mapping[str, Any] | None) -> str | None:

@@ -38,12 +38,13 @@ def user_list(
     more: Mapping[str, Any] | None = None,
     locale: str = "en-US",
     offset: int = 0,
+    current: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One page of a customer's users (active or deleted); tap one to open it."""
     title = (t("users.list_title", locale, customer=customer_name) if customer_name
              else t("users.list_title_plain", locale))
     return list_card(title=title, items=users, render=lambda u: _row(u, customer_id, locale), more=more,
-                     locale=locale, offset=offset)
+                     locale=locale, offset=offset, current=current)
 
 
 def user_details(
@@ -142,8 +143,10 @@ def assigned_licenses(
     user_label: str,
     more: Mapping[str, Any] | None = None,
     locale: str = "en-US",
+    offset: int = 0,
+    current: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Licences assigned to one user, each with its service plans."""
     return list_card(title=t("licenses.assigned_title", locale, user=user_label), items=licenses,
                      render=lambda li: _license_row(li, locale), more=more, locale=locale,
-                     empty_text=t("licenses.none_assigned", locale))
+                     empty_text=t("licenses.none_assigned", locale), offset=offset, current=current)
