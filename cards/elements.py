@@ -88,9 +88,16 @@ def subheading(value: str, *, separator: bool = False) -> dict[str, Any]:
     return text(value, weight="Bolder", spacing="Medium", separator=separator)
 
 
+MAX_FACT_CHARS = 1000
+
+
 def facts(pairs: Iterable[tuple[str, str | None]]) -> dict[str, Any] | None:
-    """A FactSet of (label, value) pairs; pairs with a None value are left out, an empty set is None."""
-    items = [{"title": label, "value": value} for label, value in pairs if value is not None]
+    """A FactSet of (label, value) pairs; pairs with a None value are left out, an empty set is None.
+
+    Values are data and may be huge (a pasted description): they are cut at MAX_FACT_CHARS with an ellipsis.
+    """
+    items = [{"title": label[:200], "value": value if len(value) <= MAX_FACT_CHARS else value[:MAX_FACT_CHARS] + "…"}
+             for label, value in pairs if value is not None]
     return {"type": "FactSet", "facts": items} if items else None
 
 
