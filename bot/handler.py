@@ -1,0 +1,171 @@
+"""The Teams activity handler: turns activities into `Turn`s for the conversation engine and sends its replies.
+
+Everything conversational is the engine's (`dialogs.turn.ConversationEngine`); this class only translates,
+keeps state (the engine's dict lives in conversation state under ``engine``), remembers conversation
+references for proactive messages, welcomes once per conversation, and answers `adaptiveCard/action` invokes
+itself (returning an `InvokeResponse` directly: the SDK's `on_adaptive_card_invoke` path double-serializes the
+body in 4.17.1 and Teams gets HTTP 500).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from botbuilder.core import ConversationState, InvokeResponse, Storage, TurnContext, UserState
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import Activity, ResourceResponse
+
+from bot import references
+from bot.translate import (
+    activity_from_reply,
+    invoke_error_body,
+    invoke_response_body,
+    turn_from_activity,
+    user_from_account,
+)
+from dialogs.turn import ConversationEngine, Reply, Turn
+
+log = logging.getLogger(__name__)
+
+ENGINE_STATE = "engine"  # the engine's dict; cleared after a failed turn
+BOT_STATE = "partnerbot"  # the handler's own bookkeeping (welcome flag); survives a reset
+PROFILE_STATE = "profile"
+
+
+class PartnerBotHandler(TeamsActivityHandler):
+    def __init__(
+        self,
+        engine: ConversationEngine,
+        conversation_state: ConversationState,
+        user_state: UserState,
+        *,
+        storage: Storage | None = None,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.conversation_state = conversation_state
+        self.user_state = user_state
+        # References go to the same store as state unless told otherwise.
+        self.storage: Storage = storage if storage is not None else conversation_state._storage
+        self._engine_state = conversation_state.create_property(ENGINE_STATE)
+        self._bot_state = conversation_state.create_property(BOT_STATE)
+        self._profile = user_state.create_property(PROFILE_STATE)
+
+    # --- turn plumbing ---------------------------------------------------------------------------
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        await super().on_turn(turn_context)
+        # Saved only when the turn completed: a failed turn is reset by the adapter's error handler.
+        await self.conversation_state.save_changes(turn_context)
+        await self.user_state.save_changes(turn_context)
+
+    async def engine_state(self, turn_context: TurnContext) -> dict[str, Any]:
+        state = await self._engine_state.get(turn_context, dict)
+        if not isinstance(state, dict):  # corrupted or from an older layout: start clean
+            state = {}
+            await self._engine_state.set(turn_context, state)
+        return state
+
+    async def reset_dialog_state(self, turn_context: TurnContext) -> None:
+        """Forget the engine's state for this conversation (after an error) and store that at once."""
+        await self.conversation_state.load(turn_context, force=True)
+        await self._engine_state.delete(turn_context)
+        await self.conversation_state.save_changes(turn_context, force=True)
+
+    # --- messages --------------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        turn = turn_from_activity(turn_context.activity)
+        await self._remember(turn_context, turn)
+        if turn.text is None and not turn.value:
+            log.debug("ignoring a message with neither text nor value (conversation %s)", turn.conversation_id)
+            return
+        replies = await self.engine.on_turn(turn, await self.engine_state(turn_context))
+        await self.send_replies(turn_context, replies)
+
+    async def send_replies(self, turn_context: TurnContext, replies: list[Reply]) -> list[str | None]:
+        """Send (or, with `replace_activity_id`, update) each reply; returns the activity ids in order."""
+        ids: list[str | None] = []
+        for reply in replies or []:
+            activity = activity_from_reply(reply)
+            response: ResourceResponse | None
+            if reply.replace_activity_id:
+                response = await self._update_or_send(turn_context, activity)
+            else:
+                response = await turn_context.send_activity(activity)
+            ids.append(response.id if response else None)
+        return ids
+
+    async def _update_or_send(self, turn_context: TurnContext, activity: Activity) -> ResourceResponse | None:
+        try:
+            return await turn_context.update_activity(activity)
+        except Exception as exc:  # the card may have been deleted: say it again rather than fail the turn
+            log.warning("could not update activity %s (%s); sending a new message instead",
+                        activity.id, type(exc).__name__)
+            activity.id = None
+            return await turn_context.send_activity(activity)
+
+    # --- Universal Actions -----------------------------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        if turn_context.activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        value = turn_context.activity.value
+        action = value.get("action") if isinstance(value, dict) else None
+        if not isinstance(action, dict):
+            return InvokeResponse(status=200, body=invoke_error_body(400, "BadRequest", "Missing action"))
+        if action.get("type") != "Action.Execute":
+            return InvokeResponse(status=200, body=invoke_error_body(
+                400, "NotSupported", f"The action {action.get('type')!r} is not supported."))
+        turn = turn_from_activity(turn_context.activity)
+        await self._remember(turn_context, turn)
+        result = await self.engine.on_invoke(turn, await self.engine_state(turn_context))
+        return InvokeResponse(status=200, body=invoke_response_body(result))
+
+    # --- installation and welcome ----------------------------------------------------------------
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._welcome_once(turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        flags = await self._bot_state.get(turn_context, dict)
+        flags.pop("welcomed_at", None)  # a reinstall is welcomed again
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if not activity.members_added:
+            # Removals and channel events: the base class, which needs no roster call for these.
+            return await super().on_conversation_update_activity(turn_context)
+        # Handled here rather than in the Teams base class, which looks every member up in the roster.
+        bot_id = activity.recipient.id if activity.recipient else None
+        bot_added = any(m.id == bot_id for m in activity.members_added)
+        people_added = [m for m in activity.members_added if m.id != bot_id]
+        personal = (activity.conversation.conversation_type or "personal") == "personal"
+        if bot_added or (people_added and personal):
+            await self._welcome_once(turn_context)
+
+    async def _welcome_once(self, turn_context: TurnContext) -> None:
+        turn = turn_from_activity(turn_context.activity)
+        await self._remember(turn_context, turn)
+        flags = await self._bot_state.get(turn_context, dict)
+        if flags.get("welcomed_at"):
+            return
+        await self.send_replies(turn_context, await self.engine.welcome(turn))
+        flags["welcomed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+
+    # --- references and profile ------------------------------------------------------------------
+
+    async def _remember(self, turn_context: TurnContext, turn: Turn) -> None:
+        """Persist the conversation reference (for proactive messages) and a small user profile."""
+        activity = turn_context.activity
+        if activity.from_property is None or not turn.conversation_id:
+            return
+        reference = TurnContext.get_conversation_reference(activity)
+        await references.put_reference(self.storage, reference, turn.user.id)
+        profile = await self._profile.get(turn_context, dict)
+        user = user_from_account(activity.from_property)
+        profile.update({"id": user.id, "name": user.name, "aad_object_id": user.aad_object_id,
+                        "locale": turn.locale})
+

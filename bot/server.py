@@ -1,0 +1,195 @@
+"""The bot's web app: POST /api/messages through botbuilder's CloudAdapter, GET /healthz, and `partnerbot serve`.
+
+Bad requests are answered here with a JSON 400 before they reach the SDK (which would raise from deep inside),
+and a failing turn is logged under a short correlation id that the user also sees, with the conversation's
+dialog state cleared so the next message starts clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import uuid
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import ConversationState, InvokeResponse, Storage, TurnContext, UserState
+from botbuilder.core.serializer_helper import serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, ActivityTypes
+from msrest.serialization import Model
+
+from bot.config import Settings, SettingsError
+from bot.handler import PartnerBotHandler
+from bot.storage import make_storage
+from bot.translate import message_invoke_body
+from dialogs.turn import ConversationEngine
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+ADAPTER = web.AppKey("adapter", CloudAdapter)
+HANDLER = web.AppKey("handler", PartnerBotHandler)
+STORAGE = web.AppKey("storage", Storage)
+
+
+def correlation_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def friendly_error_text(cid: str) -> str:
+    return (f"Sorry, something went wrong on my side and I could not finish that. I have reset this "
+            f"conversation, so please try again. If it keeps happening, give your admin this error id: {cid}.")
+
+
+def _bad_request(message: str, status: int = 400) -> web.Response:
+    return web.json_response({"error": {"code": "BadRequest" if status == 400 else "Error", "message": message}},
+                             status=status)
+
+
+def _validate_activity_json(body: Any) -> str | None:
+    """A reason to refuse the body, or None. Only what the adapter needs to reply at all is required."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object (a Bot Framework activity)"
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return "the activity has no 'type'"
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
+        return "the activity has no 'conversation.id'"
+    if not isinstance(body.get("serviceUrl"), str) or not body["serviceUrl"]:
+        return "the activity has no 'serviceUrl'"
+    for key in ("from", "recipient"):
+        if key in body and body[key] is not None and not isinstance(body[key], dict):
+            return f"'{key}' must be an object"
+    return None
+
+
+def make_on_turn_error(handler: PartnerBotHandler):
+    async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+        cid = correlation_id()
+        activity = turn_context.activity
+        log.error("turn failed [error id %s] type=%s name=%s conversation=%s: %s: %s", cid, activity.type,
+                  activity.name, activity.conversation.id if activity.conversation else None,
+                  type(error).__name__, error, exc_info=(type(error), error, error.__traceback__))
+        try:
+            await handler.reset_dialog_state(turn_context)
+        except Exception:
+            log.exception("could not reset the dialog state [error id %s]", cid)
+        text = friendly_error_text(cid)
+        try:
+            if activity.type == ActivityTypes.invoke:
+                # Answer the invoke itself (HTTP 200 with a message): an error status makes Teams retry.
+                body: dict[str, Any]
+                if activity.name == "adaptiveCard/action":
+                    body = message_invoke_body(text)
+                else:
+                    body = {"error": {"code": "InternalError", "message": text}}
+                status = 200 if activity.name == "adaptiveCard/action" else 500
+                await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response,
+                                                          value=InvokeResponse(status=status, body=body)))
+            else:
+                await turn_context.send_activity(text)
+        except Exception:
+            log.exception("could not tell the user about the failure [error id %s]", cid)
+
+    return on_turn_error
+
+
+async def _messages(request: web.Request) -> web.Response:
+    content_type = request.headers.get("Content-Type", "")
+    if "application/json" not in content_type.lower():
+        return _bad_request("expected Content-Type: application/json", status=400)
+    try:
+        body = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError):
+        return _bad_request("the body is not valid JSON")
+    reason = _validate_activity_json(body)
+    if reason:
+        return _bad_request(reason)
+    try:
+        activity = Activity().deserialize(body)
+    except Exception as exc:
+        return _bad_request(f"the activity could not be read ({type(exc).__name__})")
+    adapter = request.app[ADAPTER]
+    handler = request.app[HANDLER]
+    auth_header = request.headers.get("Authorization", "")
+    try:
+        invoke_response = await adapter.process_activity(auth_header, activity, handler.on_turn)
+    except PermissionError:
+        return web.json_response({"error": {"code": "Unauthorized", "message": "authentication failed"}},
+                                 status=401)
+    except Exception as exc:
+        cid = correlation_id()
+        log.error("request failed outside the turn [error id %s]: %s", cid, type(exc).__name__, exc_info=exc)
+        return web.json_response({"error": {"code": "InternalError", "message": f"error id {cid}"}}, status=500)
+    if invoke_response:
+        body = invoke_response.body
+        # msrest models (e.g. AdaptiveCardInvokeResponse) are serialized once, here; plain JSON passes through.
+        data = serializer_helper(body) if isinstance(body, Model) else body
+        return web.json_response(data=data, status=invoke_response.status)
+    return web.Response(status=201)
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def create_app(
+    settings: Settings,
+    engine: ConversationEngine | None = None,
+    storage: Storage | None = None,
+) -> web.Application:
+    """The aiohttp app. Without `engine` the lead's `bot.wiring.build_engine(settings)` builds one."""
+    if engine is None:
+        from bot.wiring import build_engine
+
+        engine = build_engine(settings)
+    owns_storage = storage is None
+    if storage is None:
+        storage = make_storage(settings)
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_auth_configuration()))
+    handler = PartnerBotHandler(engine, ConversationState(storage), UserState(storage), storage=storage)
+    adapter.on_turn_error = make_on_turn_error(handler)
+
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[ADAPTER] = adapter
+    app[HANDLER] = handler
+    app[STORAGE] = storage
+    app.router.add_post("/api/messages", _messages)
+    app.router.add_get("/healthz", _healthz)
+
+    if owns_storage and hasattr(storage, "close"):
+        async def _close_storage(_: web.Application) -> None:
+            storage.close()
+
+        app.on_cleanup.append(_close_storage)
+    return app
+
+
+def cli_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="partnerbot serve", description="Run the bot (POST /api/messages).")
+    parser.add_argument("--host", help="interface to bind (default PARTNERBOT_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default PARTNERBOT_PORT, PORT or 3978)")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"partnerbot serve: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=getattr(logging, settings.log_level, logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
+    try:
+        app = create_app(settings)
+    except ImportError as exc:
+        print(f"partnerbot serve: the conversation engine is not available ({exc})", file=sys.stderr)
+        return 2
+    mode = "Bot Framework authentication on" if settings.auth_enabled else "no app id: local anonymous mode"
+    print(f"PartnerBot listening on http://{host}:{port}/api/messages ({mode})", flush=True)
+    web.run_app(app, host=host, port=port, print=None)
+    return 0
+

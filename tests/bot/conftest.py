@@ -1,0 +1,8 @@
+"""Make `tests.support` importable when pytest is started as `.venv/bin/pytest` (rootdir not on sys.path)."""
+
+import sys
+from pathlib import Path
+
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
