@@ -141,3 +141,19 @@ def test_terms_and_enums():
     assert enum_label("order_status", "pending review") == "Pending review"
     assert enum_label("subscription_status", "hibernating") == "hibernating"  # unknown: verbatim
     assert enum_label("sr_severity", 0) == "0"
+
+
+def test_every_literal_key_used_in_the_code_exists():
+    """t("key", ...) / ctx.t("key") literals anywhere in the app must be in the catalog (else a turn crashes)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"""\bt\(\s*["']([a-z_]+(?:\.[a-z0-9_]+)+)["']""")
+    missing = {}
+    for folder in ("bot", "dialogs", "cards", "intents"):
+        for path in (root / folder).rglob("*.py"):
+            for key in pattern.findall(path.read_text(encoding="utf-8")):
+                if key not in catalog("en-US"):
+                    missing.setdefault(key, str(path.relative_to(root)))
+    assert not missing, f"keys used but not in cards/locales: {missing}"
