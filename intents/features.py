@@ -18,6 +18,8 @@ def word_keys(analysis: Analysis, corrector: Corrector | None) -> list[str]:
     for p in analysis.products:
         marks.append((p.start, p.end, "<addonprod>" if analysis.is_addon(p) else "<prod>"))
     marks += [(n.start, n.end, "<num>") for n in analysis.numbers]
+    marks += [(r.start, r.end, "<role>") for r in analysis.roles
+              if all(not (p.start < r.end and r.start < p.end) for p in analysis.products)]
     marks.sort()
     keys: list[str] = []
     mi = 0
@@ -25,7 +27,7 @@ def word_keys(analysis: Analysis, corrector: Corrector | None) -> list[str]:
     for tok in analysis.tokens:
         while mi < len(marks) and marks[mi][1] <= tok.start:
             mi += 1
-        if mi < len(marks) and marks[mi][0] <= tok.start < marks[mi][1]:
+        if mi < len(marks) and marks[mi][0] < tok.end and tok.start < marks[mi][1]:
             if marks[mi][1] != last_mark_end:
                 keys.append(marks[mi][2])
                 if marks[mi][2] in ("<prod>", "<addonprod>") and "azure" in tok.low:

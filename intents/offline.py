@@ -29,6 +29,9 @@ from intents.text import clean_text, tokenize
 log = logging.getLogger(__name__)
 DATA = Path(__file__).parent / "data"
 MODEL_VERSION = "1"
+# the cached model is only valid for the code that produced its features
+_MODEL_SOURCES = ("features.py", "entities.py", "lexicon.py", "classifier.py", "matcher.py", "customers.py",
+                  "numbers.py", "text.py")
 
 _CORRECTION = re.compile(r"(?:\bno,?\s+wait\b|\bactually\b|\bi mean\b|\bscratch that\b|\bcorrection\b|\bsorry\b|"
                          r"\bon second thought\b|\bno no\b|\bwait\b|不對|不是|應該是|改成)[,:]?\s*", re.I)
@@ -78,11 +81,19 @@ class _Model:
                     freq[tok.low] = freq.get(tok.low, 0) + 1
         for extra in NORMALIZE:
             freq.setdefault(extra, 1)
+        # typos written into the training data ("suspnd") must not become words of their own
+        common = Corrector([w for w, f in freq.items() if f >= 8], freq)
+        for word, f in list(freq.items()):
+            if f <= 3 and word not in NORMALIZE:
+                fixed = common.correct(word)
+                if fixed and fixed != word:
+                    del freq[word]
         self.vocab = set(freq)
         self.corrector = Corrector(self.vocab, freq)
         self.slot_filler = SlotFiller(self.vocab)
         train_directory = CustomerDirectory.from_json(customers_path).with_common_words(self.vocab)
-        digest = hashlib.sha256(train_path.read_bytes() + customers_path.read_bytes()
+        source = b"".join((Path(__file__).parent / name).read_bytes() for name in _MODEL_SOURCES)
+        digest = hashlib.sha256(train_path.read_bytes() + customers_path.read_bytes() + source
                                 + MODEL_VERSION.encode()).hexdigest()[:16]
         cache = DATA / "model.cache.json"
         self.classifier: Perceptron | None = None

@@ -33,7 +33,7 @@ PERIOD_PATTERNS = [
 ]
 PERIOD_RE = [re.compile(p, re.I) for p in PERIOD_PATTERNS]
 TERM_RE = re.compile(
-    r"\b(?:P\d+[YM]|(?:monthly|annual|yearly|one[- ]year|three[- ]year|\d+[- ]year|\d+[- ]month)\s+term|"
+    r"\b(?:P\d+[YM]|(?:monthly|annual|yearly|one-year|three-year|\d+-year|\d+-month)\s+term|"
     r"(?:\d+|one|two|three|five)[- ](?:years?|yrs?|months?))\b", re.I)
 CYCLE_RE = re.compile(r"\b(monthly|annual|annually|yearly|triennial|one[- ]time)\b(?!\s+term)", re.I)
 MPN_RE = re.compile(r"\b(?:mpn|partner\s*id|partnerid|partner|id)\s*(?:id|number|#|no\.?)?\s*:?\s*(\d{5,8})\b", re.I)
@@ -358,10 +358,14 @@ class SlotFiller:
         text = a.text
         end_clause = r"(?=\s+(?:for|at|on|in|from|to)\s+[A-Z\w]|[?!.,;]|\s*$)"
         if "nickname" in allow:
-            m = (re.search(r"\b(?:to|as|nickname|name|called|call\s+.+?\s(?:sub|subscription))\s+[\"']?"
-                           r"([^\"'?!.,;]+?)[\"']?\s*[?!.]?\s*$", text, re.I))
-            if m:
-                take("nickname", *m.span(1))
+            for rx in (r"\b(?:to|as)\s+[\"']?([^\"'?!.,;]+?)[\"']?\s*[?!.]?\s*$",
+                       r"\b(?:nickname|name|called|call\s+.+?\s(?:sub|subscription))\s+[\"']?([^\"'?!.,;]+?)[\"']?"
+                       r"\s*[?!.]?\s*$"):
+                m = re.search(rx, text, re.I)
+                if m:
+                    take("nickname", *m.span(1))
+                    break
+            m = None
         if "title" in allow:
             m = None
             if intent.startswith("referrals."):
@@ -410,11 +414,13 @@ class SlotFiller:
     def _customer(self, a: Analysis, intent: str, take, used, slots) -> None:
         text = a.text
         if intent == "customers.search":
-            m = re.search(r"\b(?:start(?:s|ing)? with|begin(?:s|ning)? with|named|called|matching|for customer|"
-                          r"customer|customers|for|domain)\s+[\"']?([\w&.'-]+(?:\s+[A-Z][\w&'-]*)*)", text, re.I)
-            if m and m.group(1).lower() not in {"whose", "with", "a", "the", "named", "called", "starting", "for"}:
-                take("customer", *m.span(1))
-                return
+            skip = {"whose", "with", "a", "the", "named", "called", "starting", "for", "that", "who", "which", "by"}
+            for trigger in (r"start(?:s|ing)? with|begin(?:s|ning)? with|prefix", r"named|called|matching|like",
+                            r"customers?|tenants?|clients?|for|domain|search"):
+                for m in re.finditer(rf"\b(?:{trigger})\s+[\"']?([\w&.'-]+(?:\s+[A-Z][\w&'-]*)*)", text, re.I):
+                    if m.group(1).lower() not in skip and m.group(1).lower() not in self.vocab | {"customers"}:
+                        take("customer", *m.span(1))
+                        return
         mentions = [c for c in a.customers if not any(_overlap((c.start, c.end), u) for u in used)]
         if mentions:
             # a reseller named in the same message is not the customer

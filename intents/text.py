@@ -38,8 +38,13 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK_CHAR.search(text))
 
 
+_CJK_LATIN = re.compile(rf"(?<=[{CJK}])(?=[A-Za-z0-9$])|(?<=[A-Za-z0-9%])(?=[{CJK}])")
+
+
 def clean_text(text: str) -> str:
-    """Unify quotes/dashes so that patterns need only one spelling."""
+    """Unify quotes/dashes so that patterns need only one spelling; space CJK off from Latin words so that
+    word-boundary patterns work in mixed zh-TW/English messages ("列出this year的發票")."""
+    text = _CJK_LATIN.sub(" ", text)
     return (
         text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
         .replace("\u2013", "-").replace("\u2014", "-").replace("\u00a0", " ")
