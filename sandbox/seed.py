@@ -133,8 +133,14 @@ class SeedReport:
     seconds: float
 
 
+_LEGAL_SUFFIXES = {"ltd", "inc", "llc", "gmbh", "co", "corporation", "ag", "bv", "sa", "pty", "group"}
+
+
 def _domain_prefix(name: str, taken: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9]", "", name.lower())[:24] or "tenant"
+    words = name.split()
+    while len(words) > 1 and re.sub(r"[^a-z]", "", words[-1].lower()) in _LEGAL_SUFFIXES:
+        words.pop()
+    base = re.sub(r"[^a-z0-9]", "", "".join(words).lower())[:24] or "tenant"
     prefix, n = base, 1
     while prefix in taken:
         n += 1
