@@ -15,7 +15,9 @@ from typing import Any
 
 from dialogs import views
 from dialogs.context import OperationContext
+from dialogs.directory import DirectoryCache
 from dialogs.flow import expired, find_flow_owner, new_flow, user_slot
+from dialogs.paging import ListPage
 from dialogs.policy import AllowAll, AuditSink, MemoryAudit, RolePolicy
 from dialogs.registry import ENTITY_TYPES, Kind, Operation, Param, ParamType, Registry
 from dialogs.resolve import (
@@ -52,7 +54,7 @@ class Engine:
         *,
         roles: RolePolicy | None = None,
         audit: AuditSink | None = None,
-        directory: Any = None,
+        directory: DirectoryCache | None = None,
         invoke_handler: Callable[[Turn, dict[str, Any]], Awaitable[InvokeResult]] | None = None,
     ) -> None:
         self.registry = registry
@@ -71,7 +73,7 @@ class Engine:
     async def on_invoke(self, turn: Turn, state: dict[str, Any]) -> InvokeResult:
         if self._invoke_handler is not None:
             return await self._invoke_handler(turn, state)
-        return InvokeResult(message=views.t("engine.card_inactive", turn.locale))
+        return InvokeResult(message=views.t("msg.card_inactive", turn.locale))
 
     async def on_turn(self, turn: Turn, state: dict[str, Any]) -> list[Reply]:
         slot = user_slot(state, turn.user.id)
@@ -102,7 +104,7 @@ class Engine:
         customer = slot["ctx"].get("customer") or {}
         return RecognitionContext(
             locale=turn.locale,
-            customers=self.directory,
+            customers=self.directory.directory if self.directory is not None else None,
             current_customer=customer.get("name"),
             last_intent=slot["ctx"].get("last_intent"),
         )
@@ -113,7 +115,7 @@ class Engine:
         if intent == "cancel":
             had_flow = slot.get("flow") is not None
             slot["flow"] = None
-            key = "engine.cancelled" if had_flow else "engine.nothing_to_cancel"
+            key = "msg.cancelled" if had_flow else "msg.nothing_to_cancel"
             return [Reply(text=views.t(key, turn.locale))]
         op = self.registry.get(intent)
         if op is None:
@@ -167,30 +169,34 @@ class Engine:
                 if not isinstance(page, int) or page < 0 or page > 10_000:
                     return [Reply(text=views.t("engine.card_unknown", locale))]
                 raw["_page"] = page
+                offset = data.get("offset", 0)
+                if isinstance(offset, int) and 0 < offset <= 1000:
+                    raw["_offset"] = offset
             return await self._start(turn, slot, op, raw, None)
         flow = slot.get("flow")
         flow_id = data.get("flow")
         if not flow or flow.get("id") != flow_id:
             owner = find_flow_owner(state, str(flow_id)) if flow_id else None
             if owner and owner != turn.user.id:
-                return [Reply(text=views.t("engine.not_your_request", locale))]
-            return [Reply(text=views.t("engine.card_inactive", locale))]
+                owner_name = state["users"][owner]["flow"].get("user_name") or owner
+                return [Reply(text=views.t("msg.not_your_card", locale, name=owner_name))]
+            return [Reply(text=views.t("msg.card_inactive", locale))]
         if action == "cancel":
             slot["flow"] = None
-            return [Reply(text=views.t("engine.cancelled", locale))]
+            return [Reply(text=views.t("msg.cancelled", locale))]
         if action == "decline":
             return self._decline(turn, slot)
         if action == "confirm":
             if flow["stage"] != "confirm":
-                return [Reply(text=views.t("engine.card_inactive", locale))]
+                return [Reply(text=views.t("msg.card_inactive", locale))]
             return await self._confirm(turn, slot)
         if action == "choose":
             if flow["stage"] != "choose":
-                return [Reply(text=views.t("engine.card_inactive", locale))]
+                return [Reply(text=views.t("msg.card_inactive", locale))]
             choice = data.get("choice")
             options = {str(o["id"]) for o in flow.get("options", [])}
             if not isinstance(choice, str) or choice not in options:
-                return [Reply(text=views.t("engine.choose_from_list", locale))]
+                return [Reply(text=views.t("msg.choice_invalid", locale))]
             return await self._choose(turn, slot, choice)
         if action == "form":
             op = self.registry[flow["op"]]
@@ -208,7 +214,7 @@ class Engine:
 
     async def _start(self, turn: Turn, slot: dict[str, Any], op: Operation, raw: dict[str, Any],
                      text: str | None, *, keep_pending: bool = False) -> list[Reply]:
-        flow = new_flow(op.id, turn.user.id, raw, text)
+        flow = new_flow(op.id, turn.user.id, raw, text, user_name=turn.user.name)
         if keep_pending:
             saved = slot.get("flow")
             slot["flow"] = flow
@@ -226,8 +232,7 @@ class Engine:
         missing_role = self._missing_role(turn, op)
         if missing_role:
             slot["flow"] = None
-            return [Reply(text=views.t("engine.role_required", locale, role=missing_role,
-                                       operation=views.op_title(op.id, locale)))]
+            return [Reply(text=views.t("msg.role_required", locale, role=views.role_name(missing_role, locale)))]
         if not op.available:
             slot["flow"] = None
             return [Reply(text=views.t("engine.not_available", locale, operation=views.op_title(op.id, locale)))]
@@ -333,15 +338,16 @@ class Engine:
                             "detail": o.get("domain") or o.get("detail") or o.get("upn")} for o in options]
         replies: list[Reply] = []
         if isinstance(resolution, NotFound):
-            kind = param.type.value
+            customer_name = (flow["values"].get("customer") or {}).get("name", "")
+            suggestions = [o["title"] for o in flow["options"][:5]]
+            message = views.not_found_text(param.type.value, resolution.query, suggestions, customer_name, locale)
             if not options:
                 flow["stage"] = "form"
                 flow["asking"] = [param.name]
-                flow["errors"][param.name] = views.t(f"engine.no_{kind}_match", locale, query=resolution.query)
+                flow["errors"][param.name] = message
                 op = self.registry[flow["op"]]
                 return [Reply(card=views.form(op, [param], flow, locale))]
-            replies.append(Reply(text=views.t(f"engine.no_{kind}_match_suggest", locale, query=resolution.query,
-                                              suggestions=", ".join(o["title"] for o in flow["options"][:5]))))
+            replies.append(Reply(text=message))
         replies.append(Reply(card=views.choice(flow, param, locale)))
         return replies
 
@@ -367,13 +373,14 @@ class Engine:
     async def _confirm(self, turn: Turn, slot: dict[str, Any]) -> list[Reply]:
         flow = slot["flow"]
         if flow["user"] != turn.user.id:
-            return [Reply(text=views.t("engine.not_your_request", turn.locale))]
+            name = flow.get("user_name") or flow["user"]
+            return [Reply(text=views.t("msg.not_your_card", turn.locale, name=name))]
         flow["confirmed"] = True
         return await self._advance(turn, slot)
 
     def _decline(self, turn: Turn, slot: dict[str, Any]) -> list[Reply]:
         slot["flow"] = None
-        return [Reply(text=views.t("engine.declined", turn.locale))]
+        return [Reply(text=views.t("msg.declined", turn.locale))]
 
     async def _execute(self, ctx: OperationContext, slot: dict[str, Any], op: Operation,
                        args: dict[str, Any]) -> list[Reply]:
@@ -406,6 +413,9 @@ class Engine:
         if outcome.message:
             replies.append(Reply(text=outcome.message))
         if op.card is not None and outcome.data is not None:
+            if isinstance(outcome.data, ListPage):
+                outcome.data.op = op.id
+                outcome.data.offset = min(int(flow["raw"].get("_offset", 0)), len(outcome.data.items))
             more = views.more_action(op, flow, outcome.data)
             replies.append(Reply(card=op.card(outcome.data, locale=ctx.locale, more=more)))
         return replies or [Reply(text=views.t("engine.done", ctx.locale))]
@@ -419,7 +429,7 @@ class Engine:
             flow["confirmed"] = False
         else:
             slot["flow"] = None
-        return [Reply(text=views.t("engine.unreachable", turn.locale, ref=correlation))]
+        return [Reply(text=views.t("msg.service_unreachable", turn.locale))]
 
     async def _record(self, ctx: OperationContext, op: Operation, args: dict[str, Any], outcome: str,
                       *, details: dict[str, Any] | None = None, error: errors.PartnerCenterError | None = None) -> None:
@@ -459,11 +469,11 @@ def _coerce(param: Param, raw: Any, locale: str) -> tuple[bool, Any]:
         try:
             number = int(str(raw).replace(",", "").strip())
         except ValueError:
-            return False, views.t("engine.invalid_number", locale, value=str(raw)[:40])
+            return False, views.t("msg.number_invalid", locale)
         if param.minimum is not None and number < param.minimum:
-            return False, views.t("engine.number_too_small", locale, minimum=param.minimum)
+            return False, views.t("msg.number_too_small", locale, min=param.minimum)
         if param.maximum is not None and number > param.maximum:
-            return False, views.t("engine.number_too_large", locale, maximum=param.maximum)
+            return False, views.t("msg.number_too_large", locale, max=param.maximum)
         return True, number
     if param.type == ParamType.BOOL:
         text = str(raw).strip().lower()
@@ -471,18 +481,18 @@ def _coerce(param: Param, raw: Any, locale: str) -> tuple[bool, Any]:
             return True, True
         if text in {"false", "off", "no", "disable", "disabled", "0", "關", "關閉"}:
             return True, False
-        return False, views.t("engine.invalid_choice", locale, value=str(raw)[:40])
+        return False, views.t("msg.choice_invalid", locale)
     text = str(raw).strip()
     if not text:
-        return False, views.t("engine.required", locale)
+        return False, views.t("msg.value_required", locale)
     if param.type == ParamType.CHOICE and param.choices:
         match = next((c for c in param.choices if c.lower() == text.lower()), None)
         if match is None:
-            return False, views.t("engine.invalid_choice", locale, value=text[:40])
+            return False, views.t("msg.choice_invalid", locale)
         return True, match
     limit = 2000 if param.multiline else 300
     if len(text) > limit:
-        return False, views.t("engine.too_long", locale, maximum=limit)
+        return False, views.t("msg.text_too_long", locale, max=limit)
     return True, text
 
 

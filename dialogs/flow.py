@@ -14,11 +14,12 @@ FLOW_TTL_SECONDS = 24 * 3600
 
 
 def new_flow(op_id: str, user_id: str, raw: dict[str, Any], text: str | None = None,
-             now: float | None = None) -> dict[str, Any]:
+             now: float | None = None, user_name: str = "") -> dict[str, Any]:
     return {
         "id": secrets.token_hex(6),
         "op": op_id,
         "user": user_id,
+        "user_name": user_name,
         "raw": {k: v for k, v in raw.items() if v not in (None, "")},
         "values": {},
         "errors": {},

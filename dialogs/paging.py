@@ -16,6 +16,9 @@ class ListPage:
     has_more: bool
     params: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Set by the dispatcher: which operation produced the page, and where a continued card starts within it.
+    op: str = ""
+    offset: int = 0
 
 
 async def take_page(source: AsyncIterator[Any], page: int, size: int,

@@ -14,18 +14,18 @@ async def help_(ctx: OperationContext, args: Args) -> Outcome:
 
 @operation("greeting", kind="read", area="conversation")
 async def greeting(ctx: OperationContext, args: Args) -> Outcome:
-    return Outcome(message=ctx.t("engine.greeting", name=ctx.user.name or ""))
+    return Outcome(message=ctx.t("msg.greeting", name=ctx.user.name or ""))
 
 
 @operation("none", kind="read", area="conversation", card=views.help_card)
 async def out_of_scope(ctx: OperationContext, args: Args) -> Outcome:
-    return Outcome(data={}, message=ctx.t("engine.out_of_scope"))
+    return Outcome(data={}, message=ctx.t("msg.out_of_scope"))
 
 
 @operation("cancel", kind="read", area="conversation")
 async def cancel(ctx: OperationContext, args: Args) -> Outcome:
     # Reached only from a button; typed "cancel" is handled by the engine as an interruption.
-    return Outcome(message=ctx.t("engine.nothing_to_cancel"))
+    return Outcome(message=ctx.t("msg.nothing_to_cancel"))
 
 
 @operation("whoami", kind="read", area="conversation", card=views.whoami)

@@ -1,0 +1,282 @@
+"""The one place where the dialog layer meets `cards/`: which card renders which operation's result.
+
+Operation declarations name these renderers (`card=views.subscription_list`); each takes the handler's data
+plus `locale` and `more` (the "Show more" payload) and returns a card dict. Handlers never build cards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from cards import actions, approvals, billing, conversation, customers, orders, subscriptions, support, users
+from cards.conversation import Change, FormField, Option
+from cards.text import enum_label, has_key, t
+from cards.text import yes_no as _yes_no
+from dialogs.paging import ListPage
+from intents.contract import load_intents
+
+if TYPE_CHECKING:
+    from dialogs.registry import Operation, Param, Preview, Registry
+    from partner_center.errors import PartnerCenterError
+
+__all__ = ["t", "approvals"]
+
+# ----------------------------------------------------------------------------------------------- text helpers
+
+
+def op_title(op_id: str, locale: str) -> str:
+    """A short human name for an operation ("change the number of seats")."""
+    key = f"op.{op_id}"
+    if has_key(key):
+        return t(key, locale)
+    spec = load_intents().get(op_id)
+    return spec.summary if spec else op_id
+
+
+def status_text(value: str, locale: str) -> str:
+    for group in ("subscription_status", "sr_status", "sr_severity"):
+        if has_key(f"enum.{group}.{value}"):
+            return enum_label(group, value, locale)
+    return value
+
+
+def yes_no(value: bool, locale: str) -> str:
+    return _yes_no(value, locale)
+
+
+def role_name(role: str, locale: str) -> str:
+    return t(f"role.{role}", locale) if has_key(f"role.{role}") else role
+
+
+def not_found_text(kind: str, query: str, suggestions: list[str], customer_name: str, locale: str) -> str:
+    """"No customer matches 'X' — did you mean ...?" and its siblings for subscriptions and users."""
+    if kind == "customer":
+        if suggestions:
+            return t("msg.unknown_customer", locale, name=query, suggestions=", ".join(suggestions))
+        return t("msg.unknown_customer_no_suggestions", locale, name=query)
+    if kind == "subscription":
+        return t("msg.unknown_subscription", locale, customer=customer_name, name=query)
+    if kind == "user":
+        return t("msg.unknown_user", locale, name=query, customer=customer_name)
+    return t("msg.unknown_item", locale, name=query)
+
+
+def param_label(name: str, locale: str) -> str:
+    key = f"param.{name}"
+    return t(key, locale) if has_key(key) else name.replace("_", " ").capitalize()
+
+
+def display(value: Any, locale: str) -> str:
+    if isinstance(value, Mapping):
+        return str(value.get("name") or value.get("id") or "")
+    if isinstance(value, bool):
+        return yes_no(value, locale)
+    return str(value)
+
+
+# ----------------------------------------------------------------------------------------------- dialog cards
+
+
+def welcome(registry: Registry, locale: str) -> dict[str, Any]:
+    return conversation.welcome_card(locale=locale)
+
+
+def help_card(data: Any = None, *, locale: str = "en-US", more: Any = None) -> dict[str, Any]:
+    return conversation.help_card(locale=locale)
+
+
+_FIELD_KIND = {"int": "number", "bool": "toggle", "choice": "choice", "date": "date"}
+
+
+def form(op: Operation, params: list[Param], flow: dict[str, Any], locale: str) -> dict[str, Any]:
+    fields = []
+    for p in params:
+        kind = _FIELD_KIND.get(p.type.value, "text")
+        fields.append(FormField(
+            name=p.name, kind=kind, label=param_label(p.name, locale), required=p.required,
+            value=flow["raw"].get(p.name), minimum=p.minimum, maximum=p.maximum,
+            choices=tuple(Option(c, status_text(c, locale)) for c in p.choices) if kind == "choice" else (),
+            error=flow.get("errors", {}).get(p.name), multiline=p.multiline))
+    return conversation.form_card(fields, flow=flow["id"], title=op_title(op.id, locale), locale=locale)
+
+
+def choice(flow: dict[str, Any], param: Param, locale: str) -> dict[str, Any]:
+    options = [Option(o["id"], str(o["title"]), o.get("detail")) for o in flow["options"]]
+    prompt = t(f"choice.which_{param.type.value}", locale) if has_key(f"choice.which_{param.type.value}") else None
+    return conversation.choice_card(options, flow=flow["id"], slot=param.name, prompt=prompt, locale=locale)
+
+
+def default_preview(op: Operation, args: dict[str, Any], locale: str) -> Preview:
+    from dialogs.registry import Preview, Row
+
+    rows = tuple(Row(param_label(p.name, locale), None, display(args[p.name], locale))
+                 for p in op.params if p.name in args)
+    return Preview(rows=rows)
+
+
+def confirmation(op: Operation, preview: Preview, flow: dict[str, Any], locale: str) -> dict[str, Any]:
+    from dialogs.registry import Kind
+
+    changes = [Change(r.label, r.before, r.after) for r in preview.rows]
+    return conversation.confirmation_card(
+        changes, flow=flow["id"], summary=op_title(op.id, locale), title=preview.title,
+        warnings=[preview.warning] if preview.warning else (), purchase=op.kind == Kind.PURCHASE, locale=locale)
+
+
+def partner_center_error(exc: PartnerCenterError, locale: str) -> dict[str, Any]:
+    return conversation.partner_center_error_card(
+        status=exc.status, code=exc.code, description=exc.description, correlation_id=exc.correlation_id,
+        request_id=exc.request_id, locale=locale)
+
+
+def more_action(op: Operation, flow: dict[str, Any], data: Any) -> dict[str, Any] | None:
+    if isinstance(data, ListPage) and data.has_more:
+        return actions.more(op.id, data.params, data.page + 1)
+    return None
+
+
+def _result(summary: str, details: list[tuple[str, Any]], locale: str,
+            next_actions: list[tuple[str, Mapping[str, Any]]] = ()) -> dict[str, Any]:
+    return conversation.result_card(summary, details=details, next_actions=next_actions, locale=locale)
+
+
+# ----------------------------------------------------------------------------------------------- result cards
+
+
+def _rows(page: ListPage, more: Any, *, with_current: bool = True) -> dict[str, Any]:
+    """Arguments every list builder takes: this card's items, the next-page payload, and where it starts."""
+    kwargs: dict[str, Any] = {"more": more, "offset": page.offset}
+    if with_current and page.op:
+        kwargs["current"] = actions.more(page.op, page.params, page.page)
+    return kwargs
+
+
+def subscription_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
+    customer = page.extra.get("customer") or {}
+    return subscriptions.subscription_list(page.items[page.offset:], customer_id=customer.get("id"),
+                                           customer_name=customer.get("name"), locale=locale,
+                                           **_rows(page, more, with_current=False))
+
+
+def subscription_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
+    customer = data.get("customer") or {}
+    return subscriptions.subscription_details(data["subscription"], customer_id=customer.get("id"),
+                                              customer_name=customer.get("name"), locale=locale)
+
+
+def subscription_result(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
+    sub, customer = data["subscription"], data.get("customer") or {}
+    details = [
+        (t("field.customer", locale), customer.get("name")),
+        (t("field.offer", locale), sub.get("offerName")),
+        (t("field.nickname", locale), sub.get("friendlyName")),
+        (t("field.status", locale), enum_label("subscription_status", sub.get("status"), locale)),
+        (t("field.seats", locale), sub.get("quantity")),
+        (t("field.auto_renew", locale), yes_no(bool(sub.get("autoRenewEnabled")), locale)),
+    ]
+    show = (t("op.subscriptions.get", locale),
+            actions.run("subscriptions.get", {"customer": customer.get("id"), "subscription": sub.get("id")}))
+    return _result(data["message"], details, locale, [show])
+
+
+def addon_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
+    customer = page.extra.get("customer") or {}
+    parent = page.extra.get("subscription") or {}
+    return subscriptions.addon_list(page.items[page.offset:],
+                                    parent={"friendlyName": parent.get("name"), "id": parent.get("id")},
+                                    customer_id=customer.get("id"), locale=locale,
+                                    **_rows(page, more, with_current=False))
+
+
+def customer_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
+    return customers.customer_list(page.items[page.offset:], query=page.extra.get("query"), locale=locale,
+                                   **_rows(page, more))
+
+
+def customer_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
+    return customers.customer_details(data, locale=locale)
+
+
+def order_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
+    customer = page.extra.get("customer") or {}
+    return orders.order_list(page.items[page.offset:], customer_id=customer.get("id"),
+                             customer_name=customer.get("name"), locale=locale, **_rows(page, more))
+
+
+def order_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
+    return orders.order_details(data["order"], customer_name=(data.get("customer") or {}).get("name"),
+                                locale=locale)
+
+
+def user_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
+    customer = page.extra.get("customer") or {}
+    return users.user_list(page.items[page.offset:], customer_id=customer.get("id"),
+                           customer_name=customer.get("name"), locale=locale, **_rows(page, more))
+
+
+def user_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
+    customer = data.get("customer") or {}
+    return users.user_details(data["user"], customer_id=customer.get("id"), customer_name=customer.get("name"),
+                              locale=locale)
+
+
+def license_summary(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
+    customer = data.get("customer") or {}
+    return users.license_summary(data["skus"], customer_id=customer.get("id"), customer_name=customer.get("name"),
+                                 locale=locale)
+
+
+def assigned_licenses(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
+    user = data.get("user") or {}
+    return users.assigned_licenses(data["licenses"], user_label=str(user.get("upn") or user.get("name")),
+                                   locale=locale)
+
+
+def invoice_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
+    return billing.invoice_list(page.items[page.offset:], locale=locale, **_rows(page, more))
+
+
+def invoice_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
+    return billing.invoice_details(data, locale=locale)
+
+
+def invoice_line_items(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
+    return billing.invoice_line_items(page.items[page.offset:], invoice_id=page.extra["invoice"], locale=locale,
+                                      **_rows(page, more))
+
+
+def balance(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
+    return billing.balance_card(data, locale=locale)
+
+
+def service_request_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
+    customer = page.extra.get("customer") or {}
+    return support.service_request_list(page.items[page.offset:], customer_name=customer.get("name"),
+                                        locale=locale, **_rows(page, more))
+
+
+def service_request_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
+    return support.service_request_details(data, locale=locale)
+
+
+def service_request_result(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
+    sr = data["request"]
+    details = [
+        ("ID", sr.get("id")),
+        (t("field.title", locale) if has_key("field.title") else "Title", sr.get("title")),
+        (t("field.status", locale), status_text(str(sr.get("status")), locale)),
+        (t("field.severity", locale), status_text(str(sr.get("severity")), locale)),
+    ]
+    show = (t("op.service_requests.get", locale),
+            actions.run("service_requests.get", {"service_request": str(sr.get("id"))}))
+    return _result(data["message"], details, locale, [show])
+
+
+def whoami(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
+    roles = data.get("roles") or []
+    summary = (t("msg.whoami", locale, name=data.get("name") or data.get("upn") or data.get("id"),
+                 roles=", ".join(t(f"role.{r}", locale) if has_key(f"role.{r}") else r for r in roles))
+               if roles else t("msg.whoami_no_roles", locale, name=data.get("name") or data.get("id")))
+    details = [(t("field.upn", locale), data.get("upn")), (t("field.user_id", locale), data.get("id"))]
+    return _result(summary, details, locale)
