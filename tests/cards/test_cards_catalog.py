@@ -157,3 +157,16 @@ def test_every_literal_key_used_in_the_code_exists():
                 if key not in catalog("en-US"):
                     missing.setdefault(key, str(path.relative_to(root)))
     assert not missing, f"keys used but not in cards/locales: {missing}"
+
+
+def test_every_intent_has_an_operation_title():
+    from pathlib import Path
+
+    import yaml
+
+    source = Path(__file__).resolve().parents[2] / "intents" / "intents.yaml"  # the project's copy of the contract
+    if not source.exists():
+        pytest.skip("intents/intents.yaml not committed yet")
+    ids = [i["id"] for i in yaml.safe_load(source.read_text(encoding="utf-8"))["intents"]]
+    missing = [i for i in ids if f"op.{i}" not in catalog("en-US")]
+    assert not missing, missing
