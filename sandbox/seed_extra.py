@@ -351,11 +351,12 @@ def seed_service_requests(ctx: SeedContext) -> None:
     targets: list[dict[str, Any] | None] = [None, None, None]
     targets += [c for c in ctx.customers if rng.random() < share]
     used: set[str] = set()
-    for customer in targets:
+    for index, customer in enumerate(targets):
         topic_id, title, text, severity = rng.choice(_SR_TEMPLATES)
         topic = topics[topic_id]
         created = ctx.now - timedelta(days=rng.randint(0, 120), seconds=rng.randint(0, 86399))
-        status = rng.choices(["open", "attention_needed", "closed"], weights=[45, 15, 40])[0]
+        status = (["open", "attention_needed", "closed"][index] if index < 3
+                  else rng.choices(["open", "attention_needed", "closed"], weights=[45, 15, 40])[0])
         notes = []
         when = created
         for _ in range(rng.randint(0, 3)):
