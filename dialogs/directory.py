@@ -40,6 +40,11 @@ class DirectoryCache:
             except RuntimeError:
                 pass  # no loop (CLI tools): the caller gets the cached directory
 
+    async def ensure_loaded(self) -> None:
+        """Wait for the first load (once per process); later refreshes happen in the background."""
+        if self._directory is None and self._loaded_at == 0.0:
+            await self.refresh()
+
     async def refresh(self) -> None:
         try:
             customers = await self._client.customers.list().to_list(self._limit)

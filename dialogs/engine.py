@@ -91,9 +91,11 @@ class Engine:
         if _START_OVER.match(text):
             slot["flow"], slot["ctx"] = None, {}
             return [Reply(text=views.t("engine.started_over", turn.locale))]
+        if self.directory is not None:
+            await self.directory.ensure_loaded()
         result = await self.recognizer.recognize(text, self._recognition_context(turn, slot))
         if slot.get("flow") and result.intent not in CONTROL_INTENTS:
-            answered = await self._answer_pending_by_text(turn, slot, text)
+            answered = await self._answer_pending_by_text(turn, slot, text, result)
             if answered is not None:
                 return answered
         return await self._on_intent(turn, slot, result, text)
@@ -130,7 +132,8 @@ class Engine:
         raw = {k: v for k, v in result.slots.items() if v}
         return await self._start(turn, slot, op, raw, text)
 
-    async def _answer_pending_by_text(self, turn: Turn, slot: dict[str, Any], text: str) -> list[Reply] | None:
+    async def _answer_pending_by_text(self, turn: Turn, slot: dict[str, Any], text: str,
+                                      result: RecognizerResult) -> list[Reply] | None:
         """Typed answers to a pending card: yes/no to a confirmation, a number or name for a choice."""
         flow = slot["flow"]
         if flow["stage"] == "confirm":
@@ -145,7 +148,8 @@ class Engine:
                 return await self._choose(turn, slot, choice)
         if flow["stage"] == "form":
             missing = [n for n in flow.get("asking", []) if n not in flow["values"]]
-            if len(missing) == 1 and not _looks_like_request(text):
+            # A short reply ("Contoso", "25") answers the form; a longer one only when it is no new request.
+            if len(missing) == 1 and (len(text.split()) <= 3 or result.intent == "none"):
                 flow["raw"][missing[0]] = text
                 flow.setdefault("from_form", []).append(missing[0])
                 flow["errors"] = {}
@@ -504,8 +508,3 @@ def _pick_option(text: str, options: list[dict[str, Any]]) -> str | None:
     lowered = text.lower()
     exact = [o for o in options if lowered in {str(o["title"]).lower(), str(o["id"]).lower()}]
     return exact[0]["id"] if len(exact) == 1 else None
-
-
-def _looks_like_request(text: str) -> bool:
-    """A new command typed while a form is pending ("show fabrikam's invoices") should not fill the form."""
-    return len(text.split()) > 4

@@ -98,9 +98,23 @@ async def resolve_customer(client: Any, query: str, *, limit: int = 25) -> Resol
     return NotFound(query, [customer_value(by_lower[n]) for n in close])
 
 
+_LEGAL_SUFFIX = re.compile(r"[\s,]+(ltd|limited|inc|incorporated|llc|gmbh|corp|corporation|co|company|plc|ag|sa|"
+                           r"bv|pty|srl|kk|oy|ab|as|nv)\.?$", re.I)
+
+
+def company_key(name: str) -> str:
+    """A company name without case, punctuation or legal suffix: "Contoso Ltd." and "contoso" are the same."""
+    name = normalize(name).strip(" .")
+    while True:
+        stripped = _LEGAL_SUFFIX.sub("", name).strip(" .,")
+        if stripped == name or not stripped:
+            return name
+        name = stripped
+
+
 def _pick_customer(query: str, found: list[Any]) -> Resolution:
-    q = normalize(query)
-    exact = [c for c in found if q in {normalize(c.company_name or ""), (c.domain or "").lower()}]
+    q = company_key(query)
+    exact = [c for c in found if q in {company_key(c.company_name or ""), (c.domain or "").lower()}]
     if len(exact) == 1:
         return Resolved(customer_value(exact[0]))
     if len(found) == 1:

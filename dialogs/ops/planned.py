@@ -1,7 +1,8 @@
 """Every intent of the contract that has no handler yet is still declared, so the bot answers honestly.
 
 The dispatcher tells the user the operation is not available yet instead of guessing or failing; `partnerbot
-operations` lists these as "planned". `dialogs.ops` calls `declare_planned()` after every area module: it only fills ids nobody declared.
+operations` lists these as "planned". `dialogs.ops` calls `declare_planned()` after every area module: it only
+fills ids nobody declared.
 """
 
 from __future__ import annotations

@@ -138,6 +138,10 @@ def _status_preview(target: str) -> Any:
     return preview
 
 
+_STATUS_RESULT = {"suspended": "result.status_suspended", "active": "result.status_active",
+                  "deleted": "result.status_deleted"}
+
+
 async def _set_status(ctx: OperationContext, args: Args, target: str) -> Outcome:
     before = await _subscription(ctx, args)
     cid = args["customer"]["id"]
@@ -146,7 +150,7 @@ async def _set_status(ctx: OperationContext, args: Args, target: str) -> Outcome
     sub = await action(cid, before.id, request_id=ctx.request_id(f"status:{target}"))
     return Outcome(
         {"subscription": raw(sub), "customer": args["customer"],
-         "message": ctx.t(f"result.status_{target}", name=args["subscription"]["name"])},
+         "message": ctx.t(_STATUS_RESULT[target], name=args["subscription"]["name"])},
         audit={"before": {"status": str(before.status)}, "after": {"status": str(sub.status)}},
     )
 
