@@ -38,6 +38,7 @@ ROUTE_MODULES = [
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 FAULTS_KEY = web.AppKey("faults", FaultInjector)
+ROUTE_MODULES_KEY = web.AppKey("route_modules", list)
 _GUIDISH = re.compile(r"^[0-9A-Za-z\-_.]{1,128}$")
 _SERVER_ID = "sandbox-01"
 
@@ -217,7 +218,7 @@ def create_app(config: SandboxConfig | None = None, store: Store | None = None) 
     app[SANDBOX_KEY] = sandbox
     config.faults.seed = config.faults.seed or config.seed
     app[FAULTS_KEY] = FaultInjector(config.faults)
-    app["route_modules"] = _load_routes(app)
+    app[ROUTE_MODULES_KEY] = _load_routes(app)
     if store.get_meta("seeded") is None:
         from sandbox import seed
         seed.generate(store, customers=config.customers, seed=config.seed, config=config)
