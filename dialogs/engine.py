@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from dialogs import views
@@ -18,8 +18,8 @@ from dialogs.context import OperationContext
 from dialogs.directory import DirectoryCache
 from dialogs.flow import expired, find_flow_owner, new_flow, user_slot
 from dialogs.paging import ListPage
-from dialogs.policy import AllowAll, AuditSink, MemoryAudit, RolePolicy
-from dialogs.registry import ENTITY_TYPES, Kind, Operation, Param, ParamType, Registry
+from dialogs.policy import AllowAll, AuditSink, MemoryAudit, PurchaseGate, RolePolicy
+from dialogs.registry import ENTITY_TYPES, Kind, Operation, Param, ParamType, Preview, Registry, Row
 from dialogs.resolve import (
     Ambiguous,
     NotFound,
@@ -55,7 +55,7 @@ class Engine:
         roles: RolePolicy | None = None,
         audit: AuditSink | None = None,
         directory: DirectoryCache | None = None,
-        invoke_handler: Callable[[Turn, dict[str, Any]], Awaitable[InvokeResult]] | None = None,
+        purchases: PurchaseGate | None = None,
     ) -> None:
         self.registry = registry
         self.client = client
@@ -63,7 +63,7 @@ class Engine:
         self.roles = roles or AllowAll()
         self.audit = audit or MemoryAudit()
         self.directory = directory
-        self._invoke_handler = invoke_handler
+        self.purchases = purchases
 
     # ----- entry points -------------------------------------------------------------------------------
 
@@ -71,8 +71,8 @@ class Engine:
         return [Reply(card=views.welcome(self.registry, turn.locale))]
 
     async def on_invoke(self, turn: Turn, state: dict[str, Any]) -> InvokeResult:
-        if self._invoke_handler is not None:
-            return await self._invoke_handler(turn, state)
+        if self.purchases is not None:
+            return await self.purchases.on_invoke(turn, state)
         return InvokeResult(message=views.t("msg.card_inactive", turn.locale))
 
     async def on_turn(self, turn: Turn, state: dict[str, Any]) -> list[Reply]:
@@ -371,6 +371,7 @@ class Engine:
         flow = slot["flow"]
         preview = await op.preview(ctx, args) if op.preview else views.default_preview(op, args, ctx.locale)
         flow["values"] = args  # the preview may have fixed derived values (e.g. the target seat count)
+        flow["preview"] = _preview_dict(preview)
         flow["stage"] = "confirm"
         return [Reply(card=views.confirmation(op, preview, flow, ctx.locale))]
 
@@ -391,10 +392,12 @@ class Engine:
         flow = slot["flow"]
         assert op.handler is not None
         if op.kind == Kind.PURCHASE:
-            # Purchases are executed only by the approval workflow, never directly from a confirmation.
+            # A confirmed purchase becomes an approval request; only the approval workflow runs its handler.
             slot["flow"] = None
-            title = views.op_title(op.id, ctx.locale)
-            return [Reply(text=views.t("engine.not_available", ctx.locale, operation=title))]
+            if self.purchases is None:
+                title = views.op_title(op.id, ctx.locale)
+                return [Reply(text=views.t("engine.not_available", ctx.locale, operation=title))]
+            return await self.purchases.submit(ctx, op, args, _preview_of(flow))
         try:
             outcome = await op.handler(ctx, args)
         except errors.PartnerCenterError as exc:
@@ -455,6 +458,19 @@ class Engine:
             await self.audit.append(entry)
         except Exception:  # noqa: BLE001 - the change happened; a failing audit write must be visible, not fatal
             log.exception("audit append failed for %s", op.id)
+
+
+def _preview_dict(preview: Preview) -> dict[str, Any]:
+    return {"title": preview.title, "warning": preview.warning,
+            "rows": [[r.label, r.before, r.after] for r in preview.rows]}
+
+
+def _preview_of(flow: dict[str, Any]) -> Preview | None:
+    """The preview the requester confirmed, as stored in the flow (what an approver will be shown)."""
+    data = flow.get("preview")
+    if not data:
+        return None
+    return Preview(rows=tuple(Row(*r) for r in data["rows"]), title=data.get("title"), warning=data.get("warning"))
 
 
 def _audit_args(args: dict[str, Any]) -> dict[str, Any]:

@@ -6,10 +6,14 @@ plain Python.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dialogs.registry import Role
-from dialogs.turn import User
+from dialogs.turn import InvokeResult, Reply, Turn, User
+
+if TYPE_CHECKING:
+    from dialogs.context import OperationContext
+    from dialogs.registry import Operation, Preview
 
 
 class RolePolicy(Protocol):
@@ -35,3 +39,17 @@ class MemoryAudit:
 
     async def append(self, entry: dict[str, Any]) -> None:
         self.entries.append(dict(entry))
+
+
+class PurchaseGate(Protocol):
+    """Where a confirmed purchase goes instead of being executed: the approval workflow.
+
+    `submit` records an approval request (with the confirmed arguments and the preview the requester saw) and
+    returns what to tell the requester; the operation's handler runs only when an approver approves it.
+    `on_invoke` answers the approval card's Universal Actions (approve / reject / withdraw / refresh).
+    """
+
+    async def submit(self, ctx: OperationContext, op: Operation, args: dict[str, Any],
+                     preview: Preview | None) -> list[Reply]: ...
+
+    async def on_invoke(self, turn: Turn, state: dict[str, Any]) -> InvokeResult: ...
