@@ -86,7 +86,7 @@ _PORTFOLIOS: dict[str, list[tuple[str, int, int]]] = {
     "Litware Inc": [("Office 365 E3", 10, 400), ("Microsoft Teams Premium", 5, 6)],
     "Wingtip Toys": [("Microsoft 365 Business Standard", 8, 60), ("Microsoft Defender for Business", 8, 2)],
     "Adventure Works Cycles": [("Dynamics 365 Sales Enterprise", 5, 150), ("Microsoft 365 E3", 25, 10),
-                               ("Visio Plan 2", 3, 3)],
+                               ("Visio Plan 2", 3, 3), ("legacy:Exchange Online (Plan 1)", 10, 500)],
     "Tailspin Toys": [("Microsoft 365 Business Premium Trial", 25, 5), ("Project Plan 3", 2, 20)],
 }
 
@@ -162,8 +162,10 @@ def company_names(count: int, rng: random.Random) -> list[str]:
 
 
 def _item_by_title(title: str) -> cat.CatalogItem:
+    legacy = title.startswith("legacy:")
+    title = title.removeprefix("legacy:")
     for item in cat.ITEMS:
-        if item.display_title == title and not item.is_legacy:
+        if item.display_title == title and item.is_legacy == legacy:
             return item
     raise KeyError(title)
 
