@@ -18,13 +18,14 @@ from aiohttp import web
 from botbuilder.core import MemoryStorage, Storage
 
 from bot import local_channel as lc
+from bot.chat import DEMO_USERS
 from bot.config import Settings
 from bot.local_channel import BOT_ACCOUNT, Identity, LocalConnector
 from bot.server import create_app
 from dialogs.turn import ConversationEngine
 
-DANA = Identity("Dana (demo)", "6f1c0d3a-1a2b-4c5d-8e9f-00000000da0a")
-AVERY = Identity("Avery (approver)", "0c8e2b7d-3e4f-4a5b-9c6d-00000000a0e1")
+DANA: Identity = DEMO_USERS["dana"]
+AVERY: Identity = DEMO_USERS["avery"]
 
 
 class BotApp:
