@@ -37,9 +37,9 @@ class Perceptron:
         norm = sum(e for _, e in exps) + max(0, len(self.classes) - len(exps)) * math.exp(-30)
         return [(cls, e / norm) for cls, e in exps]
 
-    temperature = 1.0
+    temperature = 1.5
 
-    def train(self, data: list[tuple[list[str], str]], epochs: int = 12, seed: int = 7) -> None:
+    def train(self, data: list[tuple[list[str], str]], epochs: int = 5, seed: int = 7) -> None:
         self.classes = sorted({label for _, label in data})
         weights: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         totals: dict[tuple[str, str], float] = defaultdict(float)
@@ -90,12 +90,12 @@ class Perceptron:
         self.weights = averaged
 
     def to_json(self) -> dict:
-        return {"classes": self.classes, "weights": self.weights, "temperature": self.temperature}
+        return {"classes": self.classes, "weights": self.weights}
 
     @classmethod
     def from_json(cls, data: dict) -> Perceptron:
         model = cls()
         model.classes = data["classes"]
         model.weights = data["weights"]
-        model.temperature = data.get("temperature", 1.0)
+        model.temperature = data.get("temperature", cls.temperature)
         return model

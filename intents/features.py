@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intents.entities import Analysis
-from intents.lexicon import NORMALIZE
+from intents.lexicon import CONCEPTS, NORMALIZE
 from intents.matcher import Corrector
 
 SPAN_TOKENS = {"email": "<email>", "guid": "<guid>", "domain": "<domain>", "invoice": "<invoice>",
@@ -66,11 +66,17 @@ def features(keys: list[str]) -> list[str]:
     seq = ["<s>"] + keys + ["</s>"]
     for k in keys:
         feats.append(k)
+        feats.extend(CONCEPTS.get(k, ()))
         if len(k) >= 7 and k.isalpha():
             feats.append("~" + k[:5])
     for a, b in zip(seq, seq[1:], strict=False):
         feats.append(a + "|" + b)
+    abstract = [CONCEPTS[k][0] if k in CONCEPTS else k for k in seq]
+    for a, b in zip(abstract, abstract[1:], strict=False):
+        if a[0] == "@" or b[0] == "@":
+            feats.append(a + "^" + b)
     cjk = "".join(k for k in keys if len(k) == 1 and "\u3400" <= k <= "\ufaff")
     for a, b in zip(cjk, cjk[1:], strict=False):
         feats.append("#" + a + b)
+        feats.extend(CONCEPTS.get(a + b, ()))
     return feats

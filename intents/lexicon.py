@@ -146,3 +146,34 @@ ADDONS_HINT = {
     "Exchange Online Protection", "Microsoft 365 E5 Security", "Microsoft 365 E5 Compliance",
     "Teams Phone with Calling Plan", "Microsoft Teams Phone Standard", "Information Protection",
 }
+
+# Hand-made word clusters: each word also fires its concept feature, so a verb never seen with an intent in
+# training ("freeze" for suspend) still lands near the words it means.
+CONCEPTS: dict[str, tuple[str, ...]] = {}
+for _concept, _words in {
+    "@suspend": "suspend suspended suspending suspension pause paused freeze frozen block deactivate disable hold halt "
+                "暫停 停用",
+    "@reactivate": "reactivate reactivated unsuspend resume reenable unfreeze unblock revive reinstate restore "
+                   "reopen 恢復 啟用",
+    "@cancel": "cancel canceled canceling terminate end kill discontinue 取消 終止",
+    "@show": "show list display view see pull fetch lookup look get give find tell check 顯示 列出 查詢 查",
+    "@more": "add increase raise bump up more extra additional grow expand plus 增加 加",
+    "@less": "reduce decrease lower cut trim fewer shrink minus downsize 減少 減",
+    "@change": "set change update adjust modify edit fix amend alter switch move make 改 改成 調整 修改 更新",
+    "@buy": "buy purchase order acquire procure 購買 買 訂購 下單",
+    "@create": "create new setup onboard register establish provision open raise file log submit 建立 新增 開",
+    "@delete": "delete remove erase purge wipe 刪除 移除",
+    "@seat": "seat seats licence licences licenses license lics lic 授權 席位 套",
+    "@invoice": "invoice invoices bill bills billing statement 發票 帳單",
+    "@ticket": "ticket tickets case cases incident incidents sr srs 支援 案件",
+    "@user": "user users account accounts employee employees staff person people mailbox 使用者",
+    "@customer": "customer customers client clients tenant tenants company companies 客戶",
+    "@price": "price prices pricing cost costs much expensive 價格 多少錢",
+    "@role": "role roles admin administrator administrators rights permissions",
+    "@usage": "usage used using consumption spend spent spending utilization",
+    "@sub": "subscription subscriptions sub subs plan 訂閱",
+    "@oos": "weather rain snow joke jokes pizza lunch dinner flight hotel movie music song recipe netflix spotify "
+            "football game score news stock taxi restaurant coffee gym",
+}.items():
+    for _w in _words.split():
+        CONCEPTS[_w] = CONCEPTS.get(_w, ()) + (_concept,)

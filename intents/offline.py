@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
 import threading
 from pathlib import Path
@@ -122,10 +123,11 @@ class OfflineRecognizer:
     _shared: _Model | None = None
 
     def __init__(self, train_path: Path | None = None, customers_path: Path | None = None,
-                 none_threshold: float = 0.35):
+                 none_threshold: float = 0.35, none_margin: float = 1.5):
         self._train_path = train_path or DATA / "train.jsonl"
         self._customers_path = customers_path or DATA / "train-customers.json"
         self._none_threshold = none_threshold
+        self._none_ratio = math.exp(-none_margin / Perceptron.temperature)
         self._intents = load_intents()
         self._directories: dict[int, tuple[CustomerDirectory, CustomerDirectory]] = {}
         self._model: _Model | None = None
@@ -174,9 +176,12 @@ class OfflineRecognizer:
         if context.last_intent and context.last_intent in self._intents and _FOLLOW_UP.match(text) \
                 and intent != context.last_intent and len(keys) <= 8:
             intent, score = context.last_intent, max(score, 0.6)
-        if intent != NONE_INTENT and score < self._none_threshold and not _has_domain_signal(keys):
-            ranked = [(NONE_INTENT, 1.0 - score)] + ranked
-            intent, score = NONE_INTENT, 1.0 - score
+        if intent != NONE_INTENT and not _has_domain_signal(keys):
+            # out of scope wins close calls when nothing in the message points at Partner Center
+            none_score = dict(ranked).get(NONE_INTENT, 0.0)
+            if score < self._none_threshold or none_score >= score * self._none_ratio:
+                ranked = [(NONE_INTENT, max(none_score, 1.0 - score))] + [r for r in ranked if r[0] != NONE_INTENT]
+                intent, score = ranked[0]
         slots: dict[str, str] = {}
         if intent != NONE_INTENT:
             slots = model.slot_filler.fill(full, intent, self._intents[intent].slots, focus)
@@ -184,9 +189,12 @@ class OfflineRecognizer:
         return RecognizerResult(intent, round(score, 4), slots, alternatives)
 
 
-_DOMAIN_KEYS = {"<cust>", "<prod>", "<addonprod>", "<invoice>", "<srid>", "<longid>", "<guid>", "subscription",
-                "subscriptions", "licence", "licences", "seats", "customer", "customers", "tenant", "invoice",
-                "invoices", "partner", "reseller"}
+_DOMAIN_KEYS = {"<cust>", "<prod>", "<addonprod>", "<invoice>", "<srid>", "<longid>", "<guid>", "<domain>",
+                "<email>", "<role>", "<vm>", "subscription", "subscriptions", "licence", "licences", "seat", "seats",
+                "customer", "customers", "tenant", "tenants", "invoice", "invoices", "partner", "reseller",
+                "resellers", "mpn", "azure", "referral", "referrals", "autopilot", "approval", "approvals",
+                "reconciliation", "unbilled", "service", "ticket", "tickets", "sr", "billing", "agreement",
+                "entitlements", "catalog", "offers", "add-ons", "users", "balance", "domain", "sandbox"}
 
 
 def _has_domain_signal(keys: list[str]) -> bool:
