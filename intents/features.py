@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from intents.entities import Analysis
 from intents.lexicon import CONCEPTS, NORMALIZE
 from intents.matcher import Corrector
@@ -13,7 +15,13 @@ SPAN_TOKENS = {"email": "<email>", "guid": "<guid>", "domain": "<domain>", "invo
 def word_keys(analysis: Analysis, corrector: Corrector | None) -> list[str]:
     """The message as a list of normalised keys; entity spans collapse into one placeholder each."""
     marks: list[tuple[int, int, str]] = []
-    marks += [(s.start, s.end, SPAN_TOKENS[s.kind]) for s in analysis.spans]
+    for s in analysis.spans:
+        key = SPAN_TOKENS[s.kind]
+        if s.kind == "guid":  # a tenant id reads like a customer name, an order id like any order id
+            before = analysis.text[max(0, s.start - 12):s.start].lower()
+            key = "<cust>" if re.search(r"(tenant|customer)\W*$", before) else (
+                "<longid>" if re.search(r"order\W*$", before) else key)
+        marks.append((s.start, s.end, key))
     marks += [(c.start, c.end, "<cust>") for c in analysis.customers]
     for p in analysis.products:
         marks.append((p.start, p.end, "<addonprod>" if analysis.is_addon(p) else "<prod>"))

@@ -172,11 +172,15 @@ class OfflineRecognizer:
         focus_analysis = full if focus_text == text else analyse(focus_text, directory)
         keys = word_keys(focus_analysis, model.corrector)
         ranked = model.classifier.predict(features(keys))
+        if focus_text != text and (ranked[0][0] == NONE_INTENT or ranked[0][1] < 0.5):
+            # "..., no wait, make it 7": the correction alone is too short to carry the intent
+            keys = word_keys(full, model.corrector)
+            ranked = model.classifier.predict(features(keys))
         intent, score = ranked[0]
         if context.last_intent and context.last_intent in self._intents and _FOLLOW_UP.match(text) \
                 and intent != context.last_intent and len(keys) <= 8:
             intent, score = context.last_intent, max(score, 0.6)
-        if intent != NONE_INTENT and not _has_domain_signal(keys):
+        if intent not in _CONVERSATION and not _has_domain_signal(keys):
             # out of scope wins close calls when nothing in the message points at Partner Center
             none_score = dict(ranked).get(NONE_INTENT, 0.0)
             if score < self._none_threshold or none_score >= score * self._none_ratio:
@@ -189,6 +193,7 @@ class OfflineRecognizer:
         return RecognizerResult(intent, round(score, 4), slots, alternatives)
 
 
+_CONVERSATION = {NONE_INTENT, "help", "cancel", "greeting", "whoami"}
 _DOMAIN_KEYS = {"<cust>", "<prod>", "<addonprod>", "<invoice>", "<srid>", "<longid>", "<guid>", "<domain>",
                 "<email>", "<role>", "<vm>", "subscription", "subscriptions", "licence", "licences", "seat", "seats",
                 "customer", "customers", "tenant", "tenants", "invoice", "invoices", "partner", "reseller",

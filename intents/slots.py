@@ -417,7 +417,7 @@ class SlotFiller:
             skip = {"whose", "with", "a", "the", "named", "called", "starting", "for", "that", "who", "which", "by"}
             for trigger in (r"start(?:s|ing)? with|begin(?:s|ning)? with|prefix", r"named|called|matching|like",
                             r"customers?|tenants?|clients?|for|domain|search"):
-                for m in re.finditer(rf"\b(?:{trigger})\s+[\"']?([\w&.'-]+(?:\s+[A-Z][\w&'-]*)*)", text, re.I):
+                for m in re.finditer(rf"\b(?:{trigger})\s+[\"']?([\w&.'-]+(?-i:\s+[A-Z][\w&'-]*)*)", text, re.I):
                     if m.group(1).lower() not in skip and m.group(1).lower() not in self.vocab | {"customers"}:
                         take("customer", *m.span(1))
                         return
