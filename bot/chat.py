@@ -98,6 +98,7 @@ class ChatSession:
     async def start(self) -> None:
         await self.connector.start()
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.request_timeout))
+        self.out(f"Chatting with {self.url} as {self.identity.name}. /help for help, /quit to leave.")
         await self._hello()
 
     async def close(self) -> None:
@@ -107,7 +108,6 @@ class ChatSession:
         await self.connector.stop()
 
     async def run(self) -> None:
-        self.out(f"Chatting with {self.url} as {self.identity.name}. /help for help, /quit to leave.")
         while True:
             line = await self.ask(self._prompt())
             if line is None or not await self.handle(line):

@@ -50,12 +50,18 @@ class RenderedCard:
     inputs: list[CardInput] = field(default_factory=list)
     actions: list[CardAction] = field(default_factory=list)
 
-    def text(self, first_number: int = 1, indent: str = "  ") -> str:
-        """The printable card: body lines, then the actions as numbered choices."""
+    def text(self, first_number: int = 1, indent: str = "  ", width: int = 100) -> str:
+        """The printable card: body lines, then the actions as numbered choices (wrapped between choices)."""
         out = [indent + line if line else "" for line in self.lines]
-        choices = [f"[{first_number + i}] {a.title}" for i, a in enumerate(self.actions)]
-        if choices:
-            out.append(indent + "   ".join(choices))
+        line = ""
+        for i, action in enumerate(self.actions):
+            choice = f"[{first_number + i}] {action.title}"
+            if line and len(line) + 3 + len(choice) > width:
+                out.append(indent + line)
+                line = ""
+            line = f"{line}   {choice}" if line else choice
+        if line:
+            out.append(indent + line)
         return "\n".join(out)
 
 
@@ -117,9 +123,11 @@ class _Renderer:
         elif kind == "ColumnSet":
             self.column_sets([item])
         elif kind == "Container":
+            start = len(self.out.lines)
             self.elements(item.get("items") or [])
-            if item.get("selectAction"):
-                self.action(item["selectAction"])
+            if item.get("selectAction"):  # a clickable row: name the button after the row's first line
+                first = next((line.strip() for line in self.out.lines[start:] if line.strip()), "")
+                self.action(item["selectAction"], fallback_title=first)
         elif kind == "ActionSet":
             for action in item.get("actions") or []:
                 self.action(action)
@@ -162,9 +170,9 @@ class _Renderer:
         rows = [[self.cell_text(col.get("items") or []) for col in s.get("columns") or [] if isinstance(col, dict)]
                 for s in sets]
         self.emit(*_aligned(rows, header=False))
-        for s in sets:  # a row's own button (selectAction); buttons inside cells were collected by cell_text
+        for s, row in zip(sets, rows, strict=True):  # a row's own button; buttons inside cells came via cell_text
             if s.get("selectAction"):
-                self.action(s["selectAction"])
+                self.action(s["selectAction"], fallback_title=next((c for c in row if c), ""))
 
     def cell_text(self, items: list[Any]) -> str:
         """One cell on one line: the text of its elements (nested inputs and actions are still collected)."""
@@ -208,14 +216,14 @@ class _Renderer:
         if spec.choices:
             self.emit("  options: " + ", ".join(t for t, _ in spec.choices))
 
-    def action(self, action: dict[str, Any]) -> None:
+    def action(self, action: dict[str, Any], fallback_title: str = "") -> None:
         if not isinstance(action, dict) or action.get("isVisible") is False:
             return
         kind = action.get("type", "")
         if kind not in ("Action.Submit", "Action.Execute", "Action.OpenUrl", "Action.ShowCard"):
             return  # ToggleVisibility and unknown actions have no meaning in a terminal
         self.out.actions.append(CardAction(
-            title=plain(action.get("title") or action.get("verb") or kind.removeprefix("Action.")),
+            title=plain(action.get("title") or fallback_title or action.get("verb") or kind.removeprefix("Action.")),
             type=kind,
             verb=action.get("verb"),
             data=action.get("data"),

@@ -67,8 +67,8 @@ async def start_chat(bot: BotApp, *lines: str, user: str = "Dana (demo)") -> tup
 async def test_welcome_message_and_execute_action(bot):
     chat, out = await start_chat(bot)
     try:
-        assert out[0] == "PartnerBot:"
-        assert "Welcome Dana (demo)" in out[1] and "[1] Refresh" in out[1]
+        assert out[0].startswith("Chatting with http://127.0.0.1:") and out[1] == "PartnerBot:"
+        assert "Welcome Dana (demo)" in out[2] and "[1] Refresh" in out[2]
         out.clear()
         assert await chat.handle("hello")
         assert out[0] == "PartnerBot: echo: hello #1"

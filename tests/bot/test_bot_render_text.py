@@ -81,3 +81,21 @@ def test_unknown_elements_and_markdown_links():
     card = {"type": "AdaptiveCard", "body": [{"type": "Media"}, {"type": "TextBlock",
                                                                   "text": "See [docs](https://d.test)"}]}
     assert render_card(card).lines == ["[Media]", "See docs (https://d.test)"]
+
+
+def test_clickable_rows_are_named_after_their_text():
+    card = {"type": "AdaptiveCard", "body": [
+        {"type": "Container", "selectAction": {"type": "Action.Submit", "data": {"pb": "run"}},
+         "items": [{"type": "TextBlock", "text": "Contoso Ltd"}, {"type": "TextBlock", "text": "contoso.com"}]},
+        {"type": "ColumnSet", "selectAction": {"type": "Action.Execute", "verb": "open"},
+         "columns": [{"type": "Column", "items": [{"type": "TextBlock", "text": "Fabrikam"}]}]},
+    ]}
+    assert [a.title for a in render_card(card).actions] == ["Contoso Ltd", "Fabrikam"]
+
+
+def test_many_buttons_wrap_between_choices():
+    card = {"type": "AdaptiveCard", "body": [],
+            "actions": [{"type": "Action.Submit", "title": f"Customer number {i}"} for i in range(1, 9)]}
+    lines = render_card(card).text(width=60).splitlines()
+    assert len(lines) > 1 and all(len(line) <= 62 for line in lines)
+    assert " ".join(lines).split("[")[1:][-1] == "8] Customer number 8"
