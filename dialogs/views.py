@@ -170,7 +170,8 @@ def subscription_result(data: dict[str, Any], *, locale: str, more: Any = None) 
     details = [
         (t("field.customer", locale), customer.get("name")),
         (t("field.offer", locale), sub.get("offerName")),
-        (t("field.nickname", locale), sub.get("friendlyName")),
+        (t("field.nickname", locale),
+         sub.get("friendlyName") if sub.get("friendlyName") != sub.get("offerName") else None),
         (t("field.status", locale), enum_label("subscription_status", sub.get("status"), locale)),
         (t("field.seats", locale), sub.get("quantity")),
         (t("field.auto_renew", locale), yes_no(bool(sub.get("autoRenewEnabled")), locale)),
