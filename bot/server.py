@@ -23,6 +23,7 @@ from msrest.serialization import Model
 
 from bot.config import Settings, SettingsError
 from bot.handler import PartnerBotHandler
+from bot.proactive import ProactiveNotifier
 from bot.storage import make_storage
 from bot.translate import message_invoke_body
 from dialogs.turn import ConversationEngine
@@ -33,6 +34,7 @@ SETTINGS = web.AppKey("settings", Settings)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 HANDLER = web.AppKey("handler", PartnerBotHandler)
 STORAGE = web.AppKey("storage", Storage)
+NOTIFIER = web.AppKey("notifier", ProactiveNotifier)
 
 
 def correlation_id() -> str:
@@ -141,7 +143,8 @@ def create_app(
     engine: ConversationEngine | None = None,
     storage: Storage | None = None,
 ) -> web.Application:
-    """The aiohttp app. Without `engine` the lead's `bot.wiring.build_engine(settings)` builds one."""
+    """The aiohttp app. Without `engine`, `bot.wiring.build_engine(settings)` builds one. An engine with an
+    `attach_notifier(notifier)` method receives the app's `ProactiveNotifier`."""
     if engine is None:
         from bot.wiring import build_engine
 
@@ -152,12 +155,17 @@ def create_app(
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_auth_configuration()))
     handler = PartnerBotHandler(engine, ConversationState(storage), UserState(storage), storage=storage)
     adapter.on_turn_error = make_on_turn_error(handler)
+    notifier = ProactiveNotifier(adapter, storage, settings.app_id)
+    attach = getattr(engine, "attach_notifier", None)
+    if callable(attach):  # optional: an engine that sends proactive messages (approvals) takes the notifier
+        attach(notifier)
 
     app = web.Application()
     app[SETTINGS] = settings
     app[ADAPTER] = adapter
     app[HANDLER] = handler
     app[STORAGE] = storage
+    app[NOTIFIER] = notifier
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
 
