@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sandbox import catalog_data as cat
@@ -41,6 +42,7 @@ LAST_NAMES = [
 _HELPER_ROLES = [r for r, _ in DIRECTORY_ROLES[1:6]]  # user admin, helpdesk, billing, service support, exchange
 
 
+@cache
 def _ascii(text: str) -> str:
     """Mail-safe local part from a name: strip accents, keep letters/digits."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -62,7 +64,7 @@ def seed_users(ctx: SeedContext) -> None:
         cid = customer["id"]
         domain = customer["companyProfile"]["domain"]
         created = parse_iso(customer["_created"])
-        count = rng.randint(3, 4) if large else rng.randint(3, 12)
+        count = 3 if large else rng.randint(3, 12)
         location = _usage_location(customer)
         billing = customer.get("billingProfile", {})
         taken: set[str] = set()
@@ -148,6 +150,7 @@ class _InvoiceBuilder:
                  end: datetime, date: datetime) -> None:
         self.ctx, self.id, self.type = ctx, invoice_id, invoice_type
         self.start, self.end, self.date = start, end, date
+        self.start_iso, self.end_iso = iso(start), iso(end)
         self.counts: dict[str, int] = {}
         self.total = 0.0
 
@@ -175,20 +178,33 @@ class _InvoiceBuilder:
         }
 
 
-def _common(ctx: SeedContext, customer: dict[str, Any], sub: dict[str, Any]) -> dict[str, Any]:
+def _customer_fields(ctx: SeedContext, customer: dict[str, Any]) -> dict[str, Any]:
+    """Line-item fields that only depend on the customer (computed once per customer, not per line)."""
+    profile = customer["companyProfile"]
     return {"partnerId": ctx.config.partner_tenant_id, "customerId": customer["id"],
-            "customerName": customer["companyProfile"]["companyName"], "subscriptionId": sub["id"],
-            "orderId": sub.get("orderId")}
+            "customerName": profile["companyName"], "customerDomainName": profile["domain"],
+            "customerCountry": profile.get("address", {}).get("country")}
+
+
+@cache
+def _item_fields(offer_id: str) -> tuple[cat.CatalogItem, dict[str, Any]] | None:
+    """Catalog ids of an offer, computed once (availability ids are hashed on every property access)."""
+    item = cat.by_offer_id(offer_id)
+    if item is None:
+        return None
+    return item, {"productId": item.product_id, "skuId": item.sku_id, "availabilityId": item.availability_id,
+                  "productName": item.title, "skuName": item.display_title, "publisherName": item.publisher}
 
 
 @register_seeder
 def seed_billing(ctx: SeedContext) -> None:
-    """~12 monthly invoices (3 when large): Recurring (legacy licence-based, provider office) and OneTime
+    """~12 monthly invoices (3, then 1, for large N): Recurring (legacy licence-based, provider office) and OneTime
     (new commerce, software, Azure plan consumption) built from the seeded subscriptions and catalog prices."""
     rng = ctx.rng
-    months = 3 if len(ctx.customers) > LARGE else 12
+    n = len(ctx.customers)
+    months = 12 if n <= LARGE else (3 if n <= 3 * LARGE else 1)
     this_month = _month_start(ctx.now)
-    customers = {c["id"]: c for c in ctx.customers}
+    customers = {c["id"]: (c, _customer_fields(ctx, c)) for c in ctx.customers}
     next_g = 24135 + rng.randint(0, 5000)
     invoices: list[dict[str, Any]] = []
     for back in range(months, 0, -1):
@@ -202,9 +218,9 @@ def seed_billing(ctx: SeedContext) -> None:
         onetime = _InvoiceBuilder(ctx, f"G{next_g:09d}", "OneTime", start, end, date)
         next_g += 1
         for cid, subs in ctx.subscriptions.items():
-            customer = customers[cid]
+            customer, fields = customers[cid]
             for sub in subs:
-                _bill_subscription(ctx, rng, customer, sub, start, end, recurring, onetime)
+                _bill_subscription(ctx, rng, customer, fields, sub, recurring, onetime)
         paid_all = back > 1  # everything but the latest invoices is paid
         for builder in (recurring, onetime):
             if not builder.counts:
@@ -217,65 +233,58 @@ def seed_billing(ctx: SeedContext) -> None:
         ctx.add(INVOICE_KIND, invoice["id"], invoice, "", invoice["invoiceDate"])
 
 
-def _bill_subscription(ctx: SeedContext, rng: random.Random, customer: dict[str, Any], sub: dict[str, Any],
-                       start: datetime, end: datetime, recurring: _InvoiceBuilder,
-                       onetime: _InvoiceBuilder) -> None:
-    item = cat.by_offer_id(sub.get("offerId", ""))
-    if item is None:
+def _bill_subscription(ctx: SeedContext, rng: random.Random, customer: dict[str, Any], fields: dict[str, Any],
+                       sub: dict[str, Any], recurring: _InvoiceBuilder, onetime: _InvoiceBuilder) -> None:
+    """Bill one subscription for the invoices' month if its billing cycle charges in that month."""
+    found = _item_fields(sub.get("offerId", ""))
+    if found is None or sub.get("status") not in {"active", "suspended"}:
         return
-    created = parse_iso(sub["creationDate"])
-    if created > end or sub.get("status") not in {"active", "suspended"}:
+    item, item_fields = found
+    start = onetime.start
+    created_iso = sub["creationDate"]
+    created = parse_iso(created_iso)
+    if created > onetime.end:
         return
     term, cycle = sub.get("termDuration") or "", sub.get("billingCycle") or "monthly"
     every = _charge_months(term, cycle)
-    first = _month_start(created) == start
     months_since = (start.year - created.year) * 12 + start.month - created.month
-    if every == 0:
+    first = months_since == 0
+    if every == 0 or (every is None and not first) or (every and months_since % every != 0):
         return
-    if every is None and not first:
-        return
-    if every and months_since % every != 0:
+    if item.product_type == "Azure":
+        _bill_azure(ctx, rng, fields, sub, onetime)
         return
     qty = int(sub.get("quantity") or 1)
-    if item.product_type == "Azure":
-        _bill_azure(ctx, rng, customer, sub, start, end, onetime)
-        return
-    unit = item.unit_price(term, cycle) * (every or 1)
+    unit = round(item.unit_price(term, cycle) * (every or 1), 2)
     subtotal = round(unit * qty, 2)
+    charge_start = created_iso if first else onetime.start_iso
+    base = {**fields, "subscriptionId": sub["id"], "orderId": sub.get("orderId"), "mpnId": ctx.config.partner_mpn_id,
+            "subscriptionStartDate": created_iso, "subscriptionEndDate": sub.get("commitmentEndDate"),
+            "chargeStartDate": charge_start, "chargeEndDate": onetime.end_iso, "unitPrice": unit, "quantity": qty,
+            "subtotal": subtotal, "totalForCustomer": subtotal, "currency": "USD",
+            "invoiceLineItemType": "billing_line_items"}
     if item.is_legacy:
         line = {
-            **_common(ctx, customer, sub), "mpnId": ctx.config.partner_mpn_id, "tier2MpnId": None,
-            "syndicationPartnerSubscriptionNumber": None, "offerId": item.offer_id, "durableOfferId": item.offer_id,
-            "offerName": item.display_title, "domainName": customer["companyProfile"]["domain"],
+            **base, "tier2MpnId": None, "syndicationPartnerSubscriptionNumber": None, "offerId": item.offer_id,
+            "durableOfferId": item.offer_id, "offerName": item.display_title,
+            "domainName": fields["customerDomainName"],
             "billingCycleType": cycle.capitalize(), "subscriptionName": sub.get("friendlyName"),
-            "subscriptionDescription": item.display_title, "subscriptionStartDate": sub["creationDate"],
-            "subscriptionEndDate": sub.get("commitmentEndDate"),
-            "chargeStartDate": iso(max(start, created)), "chargeEndDate": iso(end),
-            "chargeType": "Activation fee" if first else "Cycle fee", "unitPrice": round(unit, 2),
-            "quantity": qty, "amount": subtotal, "totalOtherDiscount": 0, "subtotal": subtotal, "tax": 0,
-            "totalForCustomer": subtotal, "currency": "USD", "invoiceLineItemType": "billing_line_items",
-            "billingProvider": "office", "attributes": {"objectType": "LicenseBasedLineItem"},
+            "subscriptionDescription": item.display_title,
+            "chargeType": "Activation fee" if first else "Cycle fee", "amount": subtotal, "totalOtherDiscount": 0,
+            "tax": 0, "billingProvider": "office", "attributes": {"objectType": "LicenseBasedLineItem"},
         }
         recurring.add("office", "billinglineitems", line, subtotal)
         return
     line = {
-        **_common(ctx, customer, sub), "customerDomainName": customer["companyProfile"]["domain"],
-        "customerCountry": customer["companyProfile"].get("address", {}).get("country"),
-        "invoiceNumber": onetime.id, "mpnId": ctx.config.partner_mpn_id, "resellerMpnId": None,
-        "orderDate": sub["creationDate"], "productId": item.product_id, "skuId": item.sku_id,
-        "availabilityId": item.availability_id, "productName": item.title, "skuName": item.display_title,
-        "chargeType": "new" if first else "cycleCharge", "unitPrice": round(unit, 2),
-        "effectiveUnitPrice": round(unit, 2), "unitType": sub.get("unitType"), "quantity": qty,
-        "subtotal": subtotal, "taxTotal": 0, "totalForCustomer": subtotal, "currency": "USD",
-        "publisherName": item.publisher, "publisherId": None, "subscriptionDescription": sub.get("friendlyName"),
-        "subscriptionStartDate": sub["creationDate"], "subscriptionEndDate": sub.get("commitmentEndDate"),
-        "chargeStartDate": iso(max(start, created)), "chargeEndDate": iso(end),
+        **base, **item_fields, "invoiceNumber": onetime.id, "resellerMpnId": None, "orderDate": created_iso,
+        "chargeType": "new" if first else "cycleCharge", "effectiveUnitPrice": unit, "unitType": sub.get("unitType"),
+        "taxTotal": 0, "publisherId": None, "subscriptionDescription": sub.get("friendlyName"),
         "termAndBillingCycle": f"{term or 'None'} {cycle}", "alternateId": sub.get("orderId"),
         "priceAdjustmentDescription": "", "discountDetails": "", "pricingCurrency": "USD",
-        "pcToBCExchangeRate": 1, "pcToBCExchangeRateDate": iso(start), "billableQuantity": qty,
+        "pcToBCExchangeRate": 1, "pcToBCExchangeRateDate": onetime.start_iso, "billableQuantity": qty,
         "meterDescription": "", "billingFrequency": "" if every is None else cycle.capitalize(),
-        "reservationOrderId": None, "promotionId": None, "invoiceLineItemType": "billing_line_items",
-        "billingProvider": PROVIDERS["onetime"], "attributes": {"objectType": "OneTimeInvoiceLineItem"},
+        "reservationOrderId": None, "promotionId": None, "billingProvider": PROVIDERS["onetime"],
+        "attributes": {"objectType": "OneTimeInvoiceLineItem"},
     }
     onetime.add("onetime", "billinglineitems", line, subtotal)
 
@@ -285,20 +294,20 @@ _METERS = [("Virtual Machines", "D2s v5", "Compute Hours", 0.096, "1 Hour"),
            ("Bandwidth", "Rtn Preference: MGN", "Standard Data Transfer Out", 0.087, "1 GB")]
 
 
-def _bill_azure(ctx: SeedContext, rng: random.Random, customer: dict[str, Any], sub: dict[str, Any],
-                start: datetime, end: datetime, onetime: _InvoiceBuilder) -> None:
+def _bill_azure(ctx: SeedContext, rng: random.Random, fields: dict[str, Any], sub: dict[str, Any],
+                onetime: _InvoiceBuilder) -> None:
     """Azure plan consumption of one month, a few meters, as billed daily-rated usage line items."""
     for category, sub_category, name, price, unit in _METERS:
         qty = round(rng.uniform(5, 400), 4)
         total = round(qty * price, 2)
         line = {
-            **_common(ctx, customer, sub), "customerDomainName": customer["companyProfile"]["domain"],
-            "customerCountry": customer["companyProfile"].get("address", {}).get("country"),
+            **fields, "subscriptionId": sub["id"], "orderId": sub.get("orderId"),
             "invoiceNumber": onetime.id, "mpnId": ctx.config.partner_mpn_id, "resellerMpnId": None,
             "productId": "DZH318Z0BPS6", "skuId": "0001", "availabilityId": None, "skuName": "Azure plan",
             "productName": "Azure plan", "publisherName": "Microsoft", "publisherId": None,
-            "subscriptionDescription": "Azure plan", "chargeStartDate": iso(start), "chargeEndDate": iso(end),
-            "usageDate": iso(end), "meterType": "1 Compute Hour" if category == "Virtual Machines" else unit,
+            "subscriptionDescription": "Azure plan", "chargeStartDate": onetime.start_iso,
+            "chargeEndDate": onetime.end_iso, "usageDate": onetime.end_iso,
+            "meterType": "1 Compute Hour" if category == "Virtual Machines" else unit,
             "meterCategory": category, "meterId": new_guid(rng), "meterSubCategory": sub_category,
             "meterName": name, "meterRegion": "US West 2", "unitOfMeasure": unit, "resourceLocation": "westus2",
             "consumedService": f"Microsoft.{category.replace(' ', '')}", "resourceGroup": "rg-prod",
@@ -307,9 +316,10 @@ def _bill_azure(ctx: SeedContext, rng: random.Random, customer: dict[str, Any], 
             "billingPreTaxTotal": total, "billingCurrency": "USD", "pricingPreTaxTotal": total,
             "pricingCurrency": "USD", "entitlementId": sub.get("entitlementId"),
             "entitlementDescription": "Azure subscription 1", "pcToBCExchangeRate": 1,
-            "pcToBCExchangeRateDate": iso(start), "effectiveUnitPrice": price, "rateOfPartnerEarnedCredit": 0,
-            "hasPartnerEarnedCredit": False, "invoiceLineItemType": "usage_line_items",
-            "billingProvider": PROVIDERS["onetime"], "attributes": {"objectType": "DailyRatedUsageLineItem"},
+            "pcToBCExchangeRateDate": onetime.start_iso, "effectiveUnitPrice": price,
+            "rateOfPartnerEarnedCredit": 0, "hasPartnerEarnedCredit": False,
+            "invoiceLineItemType": "usage_line_items", "billingProvider": PROVIDERS["onetime"],
+            "attributes": {"objectType": "DailyRatedUsageLineItem"},
         }
         onetime.add("onetime", "usagelineitems", line, total)
 
