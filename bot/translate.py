@@ -55,12 +55,15 @@ def turn_from_activity(activity: Activity) -> Turn:
     """A message (text and/or card-submit `value`) or an `adaptiveCard/action` invoke -> `Turn`."""
     conversation = activity.conversation
     verb: str | None = None
+    trigger: str | None = None
     value = _value_dict(activity.value)
     text: str | None = None
     if activity.type == ActivityTypes.invoke:
         action = (value or {}).get("action") if value else None
         action = action if isinstance(action, dict) else {}
         verb = action.get("verb") or None
+        raw_trigger = (value or {}).get("trigger") if value else None
+        trigger = raw_trigger if isinstance(raw_trigger, str) else None
         value = _value_dict(action.get("data")) or {}
     else:
         text = message_text(activity)
@@ -70,6 +73,7 @@ def turn_from_activity(activity: Activity) -> Turn:
         text=text,
         value=value,
         verb=verb,
+        trigger=trigger,
         locale=activity.locale or "en-US",
         activity_id=activity.id,
         reply_to_id=activity.reply_to_id,

@@ -29,6 +29,7 @@ class Turn:
     text: str | None = None
     value: dict[str, Any] | None = None
     verb: str | None = None  # Action.Execute verb for invoke activities
+    trigger: str | None = None  # invoke trigger: "manual" (a click) or "automatic" (a card refresh)
     locale: str = "en-US"
     activity_id: str | None = None
     reply_to_id: str | None = None
