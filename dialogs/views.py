@@ -34,6 +34,12 @@ def op_title(op_id: str, locale: str) -> str:
     return spec.summary if spec else op_id
 
 
+def op_heading(op_id: str, locale: str) -> str:
+    """The operation's title as a card heading (capitalised)."""
+    title = op_title(op_id, locale)
+    return title[:1].upper() + title[1:]
+
+
 def status_text(value: str, locale: str) -> str:
     for group in ("subscription_status", "sr_status", "sr_severity"):
         if has_key(f"enum.{group}.{value}"):
@@ -98,7 +104,7 @@ def form(op: Operation, params: list[Param], flow: dict[str, Any], locale: str) 
             value=flow["raw"].get(p.name), minimum=p.minimum, maximum=p.maximum,
             choices=tuple(Option(c, status_text(c, locale)) for c in p.choices) if kind == "choice" else (),
             error=flow.get("errors", {}).get(p.name), multiline=p.multiline))
-    return conversation.form_card(fields, flow=flow["id"], title=op_title(op.id, locale), locale=locale)
+    return conversation.form_card(fields, flow=flow["id"], title=op_heading(op.id, locale), locale=locale)
 
 
 def choice(flow: dict[str, Any], param: Param, locale: str) -> dict[str, Any]:
@@ -120,7 +126,7 @@ def confirmation(op: Operation, preview: Preview, flow: dict[str, Any], locale: 
 
     changes = [Change(r.label, r.before, r.after) for r in preview.rows]
     return conversation.confirmation_card(
-        changes, flow=flow["id"], summary=op_title(op.id, locale), title=preview.title,
+        changes, flow=flow["id"], summary=op_heading(op.id, locale), title=preview.title,
         warnings=[preview.warning] if preview.warning else (), purchase=op.kind == Kind.PURCHASE, locale=locale)
 
 
