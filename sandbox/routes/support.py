@@ -163,7 +163,15 @@ async def get_customer_sr(request: web.Request) -> web.Response:
     return json_response(render_sr(_load_sr(request, request.match_info["sr_id"], cid)))
 
 
+# The signed-in partner user files the request when the body names no contact (api.md §13: only title,
+# description, severity and supportTopicId are required).
+DEFAULT_CONTACT = {"firstName": "Partner", "lastName": "Admin", "email": "admin@partnersandbox.onmicrosoft.com",
+                   "phoneNumber": "4255550100"}
+
+
 def _contact(body: Body, sandbox: Sandbox) -> dict[str, Any]:
+    if body.get("primaryContact") is None:
+        return {"organization": partner_organization(sandbox), "contactId": new_guid(), **DEFAULT_CONTACT}
     c = body.obj("primaryContact", required=True)
     first = c.str("firstName", required=True, max_len=50)
     last = c.str("lastName", required=True, max_len=50)

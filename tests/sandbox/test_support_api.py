@@ -173,7 +173,6 @@ async def test_create_for_customer_and_customer_path_update(sandbox, client):
     ({"severity": "unknown"}, 3000),
     ({"supportTopicId": None}, 800002),
     ({"supportTopicId": "999"}, 3000),
-    ({"primaryContact": None}, 800002),
     ({"primaryContact": {"firstName": "A", "lastName": "B"}}, 800002),
     ({"primaryContact": {"firstName": "A", "lastName": "B", "email": "not-an-email"}}, 3000),
     ({"title": "x" * 300}, 800002),
@@ -228,3 +227,12 @@ async def test_seeded_requests_are_varied(sandbox):
     for s in stored:
         assert (s["lastClosedDate"] != "0001-01-01T00:00:00") == (s["status"] == "closed")
         assert all(n["createdDate"] >= s["createdDate"] for n in s["notes"])
+
+
+async def test_create_without_contact_uses_the_signed_in_partner_user(sandbox, client):
+    body = _new_sr()
+    body.pop("primaryContact")
+    resp = await client.post("/v1/servicerequests/en-US", json=body)
+    assert resp.status_code == 201, resp.text
+    contact = resp.json()["primaryContact"]
+    assert contact["email"] and contact["organization"]["id"]
