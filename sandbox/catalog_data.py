@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
 # (termDuration, billingCycle) combinations
 MONTHLY_ONLY = (("P1M", "monthly"),)
@@ -43,18 +43,18 @@ class CatalogItem:
     category: str = "Productivity"
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
-    @property
+    @cached_property
     def availability_id(self) -> str:
         digest = hashlib.sha1(f"{self.product_id}:{self.sku_id}".encode()).hexdigest().upper()
         alphabet = "0123456789BCDFGHJKLMNPQRSTVWXZ"
         tail = "".join(alphabet[int(digest[i:i + 2], 16) % len(alphabet)] for i in range(0, 8, 2))
         return self.product_id[:8] + tail
 
-    @property
+    @cached_property
     def catalog_item_id(self) -> str:
         return f"{self.product_id}:{self.sku_id}:{self.availability_id}"
 
-    @property
+    @cached_property
     def offer_id(self) -> str:
         """What a subscription's `offerId` holds: legacy GUID or the NCE catalog item id."""
         return self.legacy_offer_id or self.catalog_item_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sandbox.catalog_data import CatalogItem
@@ -102,7 +103,7 @@ def subscription_doc(item: CatalogItem, *, customer_id: str, subscription_id: st
         "productType": {"id": item.product_type, "displayName": item.product_type},
         "quantity": 1 if azure else quantity,
         "unitType": item.unit_type,
-        "hasPurchasableAddons": any(parent_ok(other, item) for other in _addon_candidates()),
+        "hasPurchasableAddons": _has_addons(item),
         "creationDate": iso(created),
         "effectiveStartDate": iso(created),
         "commitmentEndDate": commitment_end,
@@ -145,9 +146,10 @@ def subscription_doc(item: CatalogItem, *, customer_id: str, subscription_id: st
     return doc
 
 
-def _addon_candidates() -> list[CatalogItem]:
+@cache
+def _has_addons(item: CatalogItem) -> bool:
     from sandbox.catalog_data import ITEMS
-    return [i for i in ITEMS if i.is_addon]
+    return any(parent_ok(other, item) for other in ITEMS if other.is_addon)
 
 
 def parent_ok(addon: CatalogItem, parent: CatalogItem) -> bool:

@@ -56,7 +56,7 @@ def empty_response(status: int = 204, headers: dict[str, str] | None = None) -> 
 
 def iso(dt: datetime) -> str:
     """UTC timestamp the way Partner Center writes it: 2024-01-14T16:57:15.09Z style (we use ms)."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_iso(value: str) -> datetime:
@@ -81,7 +81,7 @@ def new_guid(rng: random.Random | None = None) -> str:
 
 def new_hex(rng: random.Random | None = None, length: int = 12) -> str:
     r = rng or random.SystemRandom()
-    return "".join(r.choice("0123456789abcdef") for _ in range(length))
+    return f"{r.getrandbits(4 * length):0{length}x}"
 
 
 def days(n: float) -> timedelta:
