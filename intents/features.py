@@ -54,7 +54,9 @@ def word_keys(analysis: Analysis, corrector: Corrector | None) -> list[str]:
             keys.extend(NORMALIZE[low])
             continue
         if corrector is not None:
-            fixed = corrector.correct(low)
+            # a capitalised unknown word inside the sentence is a name, not a typo ("Sons" is not "song")
+            is_name = tok.text[0].isupper() and keys and low not in corrector.words
+            fixed = None if is_name else corrector.correct(low)
             if fixed is None:
                 key = "<cap>" if tok.text[0].isupper() else ("<n>" if low.isdigit() else "<unk>")
                 if keys and keys[-1] == key:

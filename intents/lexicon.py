@@ -172,8 +172,11 @@ for _concept, _words in {
     "@role": "role roles admin administrator administrators rights permissions",
     "@usage": "usage used using consumption spend spent spending utilization",
     "@sub": "subscription subscriptions sub subs plan 訂閱",
-    "@oos": "weather rain snow joke jokes pizza lunch dinner flight hotel movie music song recipe netflix spotify "
-            "football game score news stock taxi restaurant coffee gym",
+    "@oos": "weather rain raining snow snowing sunny forecast temperature joke jokes riddle riddles pizza lunch "
+            "dinner breakfast flight flights hotel movie movies music song songs recipe netflix spotify hulu disney "
+            "youtube xbox playstation football soccer basketball match news stock stocks taxi uber restaurant "
+            "coffee gym translate translation poem haiku horoscope calories wallpaper instagram facebook tiktok "
+            "whatsapp vacation holiday birthday 天氣 笑話 餐廳 機票",
 }.items():
     for _w in _words.split():
         CONCEPTS[_w] = CONCEPTS.get(_w, ()) + (_concept,)

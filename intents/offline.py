@@ -21,10 +21,10 @@ from intents.contract import load_intents
 from intents.customers import CustomerDirectory
 from intents.entities import analyse
 from intents.features import features, word_keys
-from intents.lexicon import NORMALIZE
+from intents.lexicon import CONCEPTS, NORMALIZE
 from intents.matcher import Corrector
 from intents.recognizer import NONE_INTENT, RecognitionContext, RecognizerResult
-from intents.slots import SlotFiller
+from intents.slots import MONTH_WORDS, SlotFiller
 from intents.text import clean_text, tokenize
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,9 @@ class _Model:
                 fixed = common.correct(word)
                 if fixed and fixed != word:
                     del freq[word]
+        # words the lexicon knows are never "corrected" into something else ("March" -> "match")
+        for extra in list(CONCEPTS) + sorted(MONTH_WORDS):
+            freq.setdefault(extra, 1)
         self.vocab = set(freq)
         self.corrector = Corrector(self.vocab, freq)
         self.slot_filler = SlotFiller(self.vocab)
@@ -172,7 +175,8 @@ class OfflineRecognizer:
         focus_analysis = full if focus_text == text else analyse(focus_text, directory)
         keys = word_keys(focus_analysis, model.corrector)
         ranked = model.classifier.predict(features(keys))
-        if focus_text != text and (ranked[0][0] == NONE_INTENT or ranked[0][1] < 0.5):
+        if focus_text != text and (ranked[0][0] == NONE_INTENT or ranked[0][1] < 0.6
+                                   or not _has_domain_signal(keys)):
             # "..., no wait, make it 7": the correction alone is too short to carry the intent
             keys = word_keys(full, model.corrector)
             ranked = model.classifier.predict(features(keys))
@@ -180,6 +184,11 @@ class OfflineRecognizer:
         if context.last_intent and context.last_intent in self._intents and _FOLLOW_UP.match(text) \
                 and intent != context.last_intent and len(keys) <= 8:
             intent, score = context.last_intent, max(score, 0.6)
+        if _has_oos_cue(keys) and not any(k in _ENTITY_KEYS for k in keys):
+            # "cancel my Netflix subscription", "weather in West US": everyday words, no Partner Center entity
+            none_score = dict(ranked).get(NONE_INTENT, 0.0)
+            ranked = [(NONE_INTENT, max(none_score, 0.9))] + [r for r in ranked if r[0] != NONE_INTENT]
+            intent, score = ranked[0]
         if intent not in _CONVERSATION and not _has_domain_signal(keys):
             # out of scope wins close calls when nothing in the message points at Partner Center
             none_score = dict(ranked).get(NONE_INTENT, 0.0)
@@ -202,5 +211,14 @@ _DOMAIN_KEYS = {"<cust>", "<prod>", "<addonprod>", "<invoice>", "<srid>", "<long
                 "entitlements", "catalog", "offers", "add-ons", "users", "balance", "domain", "sandbox"}
 
 
+_ENTITY_KEYS = {"<cust>", "<prod>", "<addonprod>", "<invoice>", "<srid>", "<longid>", "<guid>", "<domain>",
+                "<email>", "<role>", "<vm>"}
+_DOMAIN_CONCEPTS = {"@suspend", "@reactivate", "@seat", "@invoice", "@ticket", "@sub", "@customer"}
+
+
 def _has_domain_signal(keys: list[str]) -> bool:
-    return any(k in _DOMAIN_KEYS for k in keys)
+    return any(k in _DOMAIN_KEYS or _DOMAIN_CONCEPTS.intersection(CONCEPTS.get(k, ())) for k in keys)
+
+
+def _has_oos_cue(keys: list[str]) -> bool:
+    return any("@oos" in CONCEPTS.get(k, ()) for k in keys)
