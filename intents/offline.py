@@ -148,6 +148,10 @@ class OfflineRecognizer:
                         OfflineRecognizer._shared = self._model
         return self._model
 
+    def warm_up(self) -> None:
+        """Build (or load) the model now; call at bot start-up so the first user does not wait for training."""
+        _ = self.model
+
     def _directory(self, directory: CustomerDirectory | None) -> CustomerDirectory | None:
         if directory is None:
             return None
