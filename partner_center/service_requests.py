@@ -11,16 +11,22 @@ from .paging import Pager
 
 
 class ServiceRequestsOperations(Operations):
-    def list(self, status: str | None = None, *, correlation_id: str | None = None) -> Pager[ServiceRequest]:
-        """Partner-wide service requests, optionally only those with `status` (open, closed, ...)."""
-        params = {"filter": filter_param("Status", str(status), "equals")} if status else None
+    def list(
+        self, status: str | None = None, *, size: int | None = None, correlation_id: str | None = None
+    ) -> Pager[ServiceRequest]:
+        """Partner-wide service requests, optionally only those with `status` (open, closed, ...).
+
+        Offset paging; `size` per page (service default when None)."""
+        params: dict[str, object] = {"size": size}
+        if status:
+            params["filter"] = filter_param("Status", str(status), "equals")
         return self._pager(ServiceRequest, api_path("servicerequests"), params, correlation_id)
 
     def list_for_customer(
-        self, customer_id: str, *, correlation_id: str | None = None
+        self, customer_id: str, *, size: int | None = None, correlation_id: str | None = None
     ) -> Pager[ServiceRequest]:
         path = api_path("customers", customer_id, "servicerequests")
-        return self._pager(ServiceRequest, path, None, correlation_id)
+        return self._pager(ServiceRequest, path, {"size": size}, correlation_id)
 
     async def get(self, service_request_id: str, *, correlation_id: str | None = None) -> ServiceRequest:
         return await self._get(ServiceRequest, api_path("servicerequests", service_request_id),
