@@ -1,0 +1,44 @@
+"""`partnerbot bench turns|scale [--json]`: run a benchmark, print a short table or one JSON object."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="partnerbot bench", description="Run the benchmarks (not timed tests).")
+    sub = parser.add_subparsers(dest="bench", required=True)
+    turns = sub.add_parser("turns", help="turn latency and throughput against an echo-bot baseline")
+    turns.add_argument("--conversations", type=int, default=50, help="concurrent conversations (default 50)")
+    turns.add_argument("--think-ms", type=int, default=2000,
+                       help="mean pause between a user's messages in the paced phase (default 2000)")
+    turns.add_argument("--customers", type=int, default=200, help="customers seeded into the sandbox")
+    turns.add_argument("--json", action="store_true", help="print one JSON object with every figure")
+    scale = sub.add_parser("scale", help="Partner Center calls per turn and a rate-limited fan-out at scale")
+    scale.add_argument("--customers", type=int, default=10_000, help="customers seeded into the sandbox")
+    scale.add_argument("--fanout-customers", type=int, default=1000, help="customers the fan-out scans")
+    scale.add_argument("--rate-limit", type=int, default=6000,
+                       help="requests/min the sandbox enforces and the client is told (default 6000)")
+    scale.add_argument("--concurrency", type=int, default=8, help="fan-out calls in flight (default 8)")
+    scale.add_argument("--json", action="store_true", help="print one JSON object with every figure")
+    return parser
+
+
+def cli_main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    if args.bench == "turns":
+        from bench.turns import run_turns, table
+
+        if args.conversations < 1:
+            print("partnerbot bench: --conversations must be at least 1", file=sys.stderr)
+            return 2
+        result = asyncio.run(run_turns(args.conversations, args.think_ms, args.customers))
+    else:
+        from bench.scale import run_scale, table
+
+        result = asyncio.run(run_scale(args.customers, args.fanout_customers, args.rate_limit, args.concurrency))
+    print(json.dumps(result, indent=None if args.json else 2) if args.json else table(result))
+    return 0
