@@ -68,6 +68,10 @@ async def set_faults(request: web.Request) -> web.Response:
     from sandbox.app import FAULTS_KEY
     _guard(request)
     body, sb = _body(request), sandbox_of(request)
+    known = {k.lower() for k in (*_FAULT_FIELDS, *_KNOBS)}
+    unknown = [k for k in body.raw if k.lower() not in known]
+    if unknown:
+        raise invalid_input(f"Unknown fault setting(s): {', '.join(sorted(unknown))}.")
     fault_changes, knob_changes = {}, {}
     for wire, (attr, kind) in _FAULT_FIELDS.items():
         if wire in body:

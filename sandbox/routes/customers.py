@@ -252,6 +252,8 @@ async def update_billing_profile(request: web.Request) -> web.Response:
     if etag != current["attributes"]["etag"]:
         raise bad_request(2055, "Etag is no longer valid.")
     incoming = body_of(request)
+    if not incoming.has("email", "culture", "language", "companyName", "firstName", "lastName", "defaultAddress"):
+        raise invalid_input("The request body must be the customer's billing profile.")
     # a full profile is expected; fields that are absent keep their value (lenient, like the SDK's merge)
     merged = Body({**{k: v for k, v in current.items() if k not in {"links", "attributes", "id"}},
                    **{k: v for k, v in incoming.raw.items()}})
@@ -260,6 +262,9 @@ async def update_billing_profile(request: web.Request) -> web.Response:
     updated = {**current, **{k: v for k, v in fields.items() if v is not None}, "defaultAddress": address,
                "attributes": {"etag": new_etag(), "objectType": "CustomerBillingProfile"},
                "links": {"self": link(f"/customers/{customer['id']}/profiles/billing")}}
+    if {k: v for k, v in updated.items() if k != "attributes"} == {k: v for k, v in current.items()
+                                                                   if k != "attributes"}:
+        return json_response(current, headers={"ETag": f'"{etag}"'})  # nothing changed: same etag
     doc = {**customer, "billingProfile": updated}
     with sb.store.transaction():
         sb.store.put("customer", customer["id"], doc, "", _name(customer), customer["companyProfile"]["domain"])

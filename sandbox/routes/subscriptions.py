@@ -21,7 +21,7 @@ from sandbox import catalog_data as cat
 from sandbox.commerce import REFUND_WINDOW, new_etag, refresh_subscription
 from sandbox.context import Sandbox, app_user_only, body_of, sandbox_of
 from sandbox.envelope import collection, iso, json_response, parse_iso
-from sandbox.errors import bad_request, conflict, not_found, sandbox_limit
+from sandbox.errors import bad_request, conflict, invalid_input, not_found, sandbox_limit
 from sandbox.purchase import BILLING_CYCLES, settle
 
 routes = web.RouteTableDef()
@@ -104,6 +104,9 @@ def _if_match(request: web.Request) -> str | None:
 def requested_changes(request: web.Request, current: dict[str, Any]) -> dict[str, Any]:
     """Fields that differ from the stored subscription (the body is usually the full resource)."""
     body = body_of(request)
+    if not body.has("quantity", "status", "autoRenewEnabled", "friendlyName", "billingCycle", "termDuration",
+                    "id", "offerId"):
+        raise invalid_input("The request body must be the subscription (with the properties to change).")
     changes: dict[str, Any] = {}
     if "quantity" in body:
         quantity = body.int("quantity", required=True)
