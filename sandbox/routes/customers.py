@@ -262,9 +262,6 @@ async def update_billing_profile(request: web.Request) -> web.Response:
     updated = {**current, **{k: v for k, v in fields.items() if v is not None}, "defaultAddress": address,
                "attributes": {"etag": new_etag(), "objectType": "CustomerBillingProfile"},
                "links": {"self": link(f"/customers/{customer['id']}/profiles/billing")}}
-    if {k: v for k, v in updated.items() if k != "attributes"} == {k: v for k, v in current.items()
-                                                                   if k != "attributes"}:
-        return json_response(current, headers={"ETag": f'"{etag}"'})  # nothing changed: same etag
     doc = {**customer, "billingProfile": updated}
     with sb.store.transaction():
         sb.store.put("customer", customer["id"], doc, "", _name(customer), customer["companyProfile"]["domain"])
