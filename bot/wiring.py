@@ -39,7 +39,9 @@ def build_client(settings: Settings) -> PartnerCenterClient:
 def build_recognizer(settings: Settings):
     from intents.offline import OfflineRecognizer
 
-    return OfflineRecognizer()
+    recognizer = OfflineRecognizer()
+    recognizer.warm_up()  # train or load the model now, not on the first user's turn
+    return recognizer
 
 
 def build_engine(settings: Settings, *, client: PartnerCenterClient | None = None,
