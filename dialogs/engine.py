@@ -36,6 +36,8 @@ from partner_center import errors
 log = logging.getLogger(__name__)
 
 CONTROL_INTENTS = {"cancel", "help"}
+# A typed reply to a pending form is taken as a new request only when the recognizer is this sure of it.
+NEW_REQUEST_SCORE = 0.9
 _YES = re.compile(r"^\s*(y|yes|yep|yeah|ok|okay|sure|confirm|go ahead|do it|是|好|確認|確定)\s*[.!]?\s*$", re.I)
 _NO = re.compile(r"^\s*(n|no|nope|don'?t|decline|stop|否|不要|不)\s*[.!]?\s*$", re.I)
 _START_OVER = re.compile(r"^\s*(start over|restart|reset|重新開始)\s*[.!]?\s*$", re.I)
@@ -148,8 +150,10 @@ class Engine:
                 return await self._choose(turn, slot, choice)
         if flow["stage"] == "form":
             missing = [n for n in flow.get("asking", []) if n not in flow["values"]]
-            # A short reply ("Contoso", "25") answers the form; a longer one only when it is no new request.
-            if len(missing) == 1 and (len(text.split()) <= 3 or result.intent == "none"):
+            # A short reply ("Contoso", "25") answers the form unless it is clearly a new request ("show
+            # invoices", "what's our balance"); a longer one only when it is no request at all.
+            new_request = result.intent not in ("none", flow["op"]) and result.score >= NEW_REQUEST_SCORE
+            if len(missing) == 1 and ((len(text.split()) <= 3 and not new_request) or result.intent == "none"):
                 flow["raw"][missing[0]] = text
                 flow.setdefault("from_form", []).append(missing[0])
                 flow["errors"] = {}
@@ -410,8 +414,10 @@ class Engine:
         for key in ("customer", "subscription"):
             if key in args and isinstance(args[key], dict):
                 memory[key] = args[key]
-        if "customer" in args and "subscription" not in args and memory.get("subscription", {}).get(
-                "customer_id") != args["customer"].get("id"):
+        customer = args.get("customer")
+        # A text query (customers.search) is no customer: only a resolved customer changes the context.
+        if isinstance(customer, dict) and "subscription" not in args and memory.get("subscription", {}).get(
+                "customer_id") != customer.get("id"):
             memory.pop("subscription", None)
         memory.update(outcome.context)
         if op.kind != Kind.READ:

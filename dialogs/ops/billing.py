@@ -40,7 +40,13 @@ async def invoice_line_items(ctx: OperationContext, args: Args) -> Outcome:
         names = f"{data.get('customerName', '')} {data.get('domainName', '')} {data.get('customerDomainName', '')}"
         return not customer or customer in names.lower()
 
-    items, more = await take_page(ctx.client.invoices.list_line_items(invoice_id), page, 10, keep)
+    # The invoice names its billing provider (office, azure, one_time); G... invoices have only one-time lines.
+    invoice = raw(await ctx.client.invoices.get(invoice_id))
+    details = [d for d in invoice.get("invoiceDetails") or [] if isinstance(d, dict)]
+    providers = [str(d.get("billingProvider")) for d in details
+                 if d.get("invoiceLineItemType") == "billing_line_items" and d.get("billingProvider")]
+    pager = ctx.client.invoices.list_line_items(invoice_id, provider=providers[0] if providers else "office")
+    items, more = await take_page(pager, page, 10, keep)
     params = {"invoice": invoice_id, **({"customer": args["customer"]} if customer else {})}
     return Outcome(ListPage([raw(i) for i in items], page, more, params, {"invoice": invoice_id}))
 
