@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint sandbox serve install clean
+.PHONY: demo test lint sandbox serve install clean playground setup-browser setup-node
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,7 +26,18 @@ serve: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP)
+# npm tools (Teams schema, Agents Playground), Debian chromium; PARTNERBOT_SKIP_BROWSER=1 skips the browser locally.
+setup-node:
+	bash scripts/setup-node.sh
+
+setup-browser: $(STAMP)
+	PYTHON=$(BIN)/python bash scripts/setup-browser.sh
+
+# Sandbox + bot (anonymous) + Microsoft 365 Agents Playground; open the printed URL in a browser.
+playground: $(STAMP) setup-node
+	$(BIN)/python scripts/playground.py
+
+test: $(STAMP) setup-browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup-node.sh
+bash scripts/setup-node.sh
 
 if [[ "${PARTNERBOT_SKIP_BROWSER:-}" == "1" ]]; then
     if [[ "${CI:-}" == "true" ]]; then
@@ -20,7 +20,7 @@ fi
 chromium_bin="${PARTNERBOT_CHROMIUM:-/usr/bin/chromium}"
 if [[ ! -x "$chromium_bin" ]]; then
     echo "setup-browser: installing Debian chromium"
-    scripts/apt-install.sh chromium
+    bash scripts/apt-install.sh chromium
 fi
 # Debian's /usr/bin/chromium wrapper is a shell script; ask the binary itself for its version.
 "$chromium_bin" --headless --no-sandbox --disable-gpu --version 2>/dev/null | head -1 \

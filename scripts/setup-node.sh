@@ -12,7 +12,7 @@ fi
 
 if ! command -v npm >/dev/null 2>&1; then
     echo "setup-node: npm not found; installing Debian's nodejs and npm" >&2
-    scripts/apt-install.sh nodejs npm
+    bash scripts/apt-install.sh nodejs npm
 fi
 echo "setup-node: npm ci (Teams manifest schema, Agents Playground)"
 npm ci --no-audit --no-fund --loglevel=error
