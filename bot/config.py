@@ -7,15 +7,21 @@ App Service configuration works unchanged. Secrets are kept out of `repr` and ne
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
+from intents.llm_client import LlmConfig, LlmConfigError
+
 STORAGE_KINDS = ("sqlite", "memory", "blob")
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3978
+# Azure container names: 3-63 characters, lowercase letters, digits and single hyphens, starting and ending
+# with a letter or digit.
+_CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 class SettingsError(ValueError):
@@ -55,9 +61,14 @@ class Settings:
     state_path: str = "./partnerbot-state.db"
     storage_kind: str = "sqlite"
     roles_file: str = ""
+    # Azure Blob Storage (PARTNERBOT_STORAGE=blob): the connection string holds the account key.
+    blob_connection_string: str = field(default="", repr=False)
+    blob_container: str = ""
     log_level: str = "INFO"
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    # PARTNERBOT_LLM and the OpenAI / Azure OpenAI variables; off by default (offline recognizer only).
+    llm: LlmConfig = field(default_factory=LlmConfig)
     # The merged environment (.env below os.environ), for components with their own variables
     # (e.g. partner_center.auth). Hidden from repr because it holds secrets.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -79,10 +90,21 @@ class Settings:
         storage_kind = get("PARTNERBOT_STORAGE", "sqlite").lower()
         if storage_kind not in STORAGE_KINDS:
             raise SettingsError(f"PARTNERBOT_STORAGE must be one of {', '.join(STORAGE_KINDS)}, not {storage_kind!r}")
+        blob_connection_string = get("PARTNERBOT_BLOB_CONNECTION_STRING")
+        blob_container = get("PARTNERBOT_BLOB_CONTAINER")
+        if storage_kind == "blob":
+            check_blob_settings(blob_connection_string, blob_container)
+        roles_file = get("PARTNERBOT_ROLES_FILE")
+        if roles_file:
+            check_roles_file(roles_file)
         app_type = get("MicrosoftAppType", "MultiTenant") or "MultiTenant"
         canonical = {t.lower(): t for t in APP_TYPES}
         if app_type.lower() not in canonical:
             raise SettingsError(f"MicrosoftAppType must be one of {', '.join(APP_TYPES)}, not {app_type!r}")
+        try:
+            llm = LlmConfig.from_env(merged)
+        except LlmConfigError as exc:
+            raise SettingsError(str(exc)) from None
         port_text = get("PARTNERBOT_PORT") or get("PORT") or str(DEFAULT_PORT)
         try:
             port = int(port_text)
@@ -99,10 +121,13 @@ class Settings:
             partner_center_dev_token=get("PARTNER_CENTER_DEV_TOKEN"),
             state_path=get("PARTNERBOT_STATE") or "./partnerbot-state.db",
             storage_kind=storage_kind,
-            roles_file=get("PARTNERBOT_ROLES_FILE"),
+            roles_file=roles_file,
+            blob_connection_string=blob_connection_string,
+            blob_container=blob_container,
             log_level=(get("PARTNERBOT_LOG_LEVEL") or "INFO").upper(),
             host=get("PARTNERBOT_HOST") or DEFAULT_HOST,
             port=port,
+            llm=llm,
             env=merged,
         )
 
@@ -114,6 +139,32 @@ class Settings:
             APP_TYPE=self.app_type if self.app_id else "MultiTenant",  # anonymous local mode needs no tenant
             APP_TENANTID=self.app_tenant_id or None,
         )
+
+
+def check_blob_settings(connection_string: str, container: str) -> None:
+    """Refuse incomplete or malformed blob settings at start-up, naming the variable but never the key."""
+    if not connection_string:
+        raise SettingsError("PARTNERBOT_STORAGE=blob needs PARTNERBOT_BLOB_CONNECTION_STRING "
+                            "(the storage account's connection string)")
+    parts = {k.strip().lower() for k, _, v in (p.partition("=") for p in connection_string.split(";")) if v}
+    if not ({"accountname", "accountkey"} <= parts or "sharedaccesssignature" in parts):
+        raise SettingsError("PARTNERBOT_BLOB_CONNECTION_STRING must be an Azure Storage connection string "
+                            "with AccountName and AccountKey (or SharedAccessSignature)")
+    if not container:
+        raise SettingsError("PARTNERBOT_STORAGE=blob needs PARTNERBOT_BLOB_CONTAINER (the container name)")
+    if not _CONTAINER_NAME.match(container):
+        raise SettingsError(f"PARTNERBOT_BLOB_CONTAINER {container!r} is not a valid container name: use 3-63 "
+                            "lowercase letters, digits and single hyphens, starting with a letter or digit")
+
+
+def check_roles_file(path: str) -> None:
+    """Load the roles file once at start-up so a bad file stops the bot with a message naming the problem."""
+    from bot.roles import RolesFileError, load_roles  # lazy: roles pull in the dialog layer
+
+    try:
+        load_roles(path)
+    except RolesFileError as exc:
+        raise SettingsError(f"PARTNERBOT_ROLES_FILE: {exc}") from None
 
 
 class _AuthConfig(SimpleNamespace):

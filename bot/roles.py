@@ -21,13 +21,19 @@ KNOWN_ROLES = frozenset(r.value for r in Role)
 
 
 class RolesFileError(ValueError):
-    pass
+    """The roles file cannot be used; the message names the file and the problem (no role is guessed)."""
+
+
+_TOP_LEVEL_KEYS = frozenset({"default", "users"})
 
 
 class RolesFile:
     def __init__(self, data: Mapping[str, Any]) -> None:
         if not isinstance(data, Mapping):
             raise RolesFileError("the roles file must be an object with 'default' and 'users'")
+        unknown_keys = set(map(str, data)) - _TOP_LEVEL_KEYS
+        if unknown_keys:  # e.g. a misspelt 'users' would silently give everyone the default roles
+            raise RolesFileError(f"unknown key(s) {', '.join(sorted(unknown_keys))}; expected 'default' and 'users'")
         self.default = self._roles(data.get("default", ["viewer"]), "default")
         users = data.get("users", {}) or {}
         if not isinstance(users, Mapping):
@@ -52,8 +58,29 @@ class RolesFile:
 
 
 def load_roles(path: str | None) -> RolePolicy:
+    """The role policy from `path` (JSON when it ends in .json, else YAML); no path = everyone holds every role.
+
+    Every problem (missing file, syntax error, wrong shape, unknown role) raises `RolesFileError` naming the file.
+    """
     if not path:
         return AllowAll()
-    text = Path(path).read_text(encoding="utf-8")
-    data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
-    return RolesFile(data)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RolesFileError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise RolesFileError(f"{path}: is a directory, not a roles file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RolesFileError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from None
+    try:
+        data = json.loads(text) if path.lower().endswith(".json") else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise RolesFileError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise RolesFileError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    try:
+        return RolesFile(data)
+    except RolesFileError as exc:
+        raise RolesFileError(f"{path}: {exc}") from None

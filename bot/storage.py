@@ -1,10 +1,11 @@
-"""Choose the bot's `Storage` from the settings: SQLite (default, one machine) or memory (tests, demos)."""
+"""Choose the bot's `Storage` from the settings: SQLite (default, one machine), Azure Blob Storage (several bot
+instances behind a load balancer) or memory (tests, demos)."""
 
 from __future__ import annotations
 
 from botbuilder.core import MemoryStorage, Storage
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError, check_blob_settings
 from bot.storage_sqlite import SqliteStorage
 
 
@@ -19,8 +20,22 @@ def make_storage(settings: Settings) -> Storage:
     if kind == "sqlite":
         return SqliteStorage(settings.state_path)
     if kind == "blob":
-        raise StorageNotAvailableError(
-            "PARTNERBOT_STORAGE=blob (Azure Blob Storage) is not available in this build yet; "
-            "use 'sqlite' (one machine) or 'memory'"
-        )
-    raise StorageNotAvailableError(f"unknown PARTNERBOT_STORAGE {kind!r}; use 'sqlite' or 'memory'")
+        try:
+            check_blob_settings(settings.blob_connection_string, settings.blob_container)
+        except SettingsError as exc:
+            raise StorageNotAvailableError(str(exc)) from None
+        from bot.storage_blob import blob_storage  # lazy: the Azure SDK is only loaded when used
+
+        return blob_storage(settings.blob_connection_string, settings.blob_container)
+    raise StorageNotAvailableError(f"unknown PARTNERBOT_STORAGE {kind!r}; use 'sqlite', 'blob' or 'memory'")
+
+
+async def close_storage(storage: Storage) -> None:
+    """Release what a storage holds open (SQLite file, blob HTTP session); safe for any `Storage`."""
+    aclose = getattr(storage, "aclose", None)
+    if callable(aclose):
+        await aclose()
+        return
+    close = getattr(storage, "close", None)
+    if callable(close):
+        close()
