@@ -9,7 +9,8 @@ from bot.config import Settings
 from dialogs.directory import DirectoryCache
 from dialogs.engine import Engine
 from dialogs.policy import AuditSink, MemoryAudit
-from dialogs.registry import registry
+from dialogs.registry import Registry, registry
+from intents.llm_tools import ToolSpec
 from partner_center import PartnerCenterClient
 from partner_center.auth import StaticTokenProvider, provider_from_env
 
@@ -36,12 +37,41 @@ def build_client(settings: Settings) -> PartnerCenterClient:
     return PartnerCenterClient(url, credential)
 
 
-def build_recognizer(settings: Settings):
+def build_llm_tools(operations: Registry | None = None) -> list[ToolSpec]:
+    """One tool per available operation: contract summary as description, the registry's parameter schema."""
+    from intents.contract import load_intents
+
+    contract = load_intents()
+    tools = []
+    for op in operations if operations is not None else registry:
+        if not op.available:
+            continue
+        spec = contract.get(op.id)
+        description = (spec.summary if spec else "") or op.summary or op.id
+        tools.append(ToolSpec.for_intent(op.id, description, op.json_schema(),
+                                         {p.name: p.slot_name for p in op.params}))
+    return tools
+
+
+def build_recognizer(settings: Settings, *, operations: Registry | None = None):
+    """Offline only (PARTNERBOT_LLM=off, the default), or the LLM first with the offline recognizer as fallback."""
     from intents.offline import OfflineRecognizer
 
     recognizer = OfflineRecognizer()
     recognizer.warm_up()  # train or load the model now, not on the first user's turn
-    return recognizer
+    if not settings.llm.enabled:
+        return recognizer
+    from intents.chain import FallbackRecognizer
+    from intents.llm import LlmRecognizer
+
+    config = settings.llm
+    llm = LlmRecognizer(config.client_factory(), build_llm_tools(operations), model=config.model,
+                        timeout_s=config.timeout_s, temperature=config.temperature)
+    llm.warm_up()
+    log.info("LLM recognizer on (%s, model %s, %d tools, about %d tokens of tools)", config.mode, config.model,
+             len(llm.tools), llm.tool_tokens)
+    # The LLM keeps its own budget; the chain's limit is only a backstop above it.
+    return FallbackRecognizer([llm, recognizer], timeout_s=config.timeout_s + 5)
 
 
 def build_engine(settings: Settings, *, client: PartnerCenterClient | None = None,
