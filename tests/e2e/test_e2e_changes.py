@@ -1,0 +1,193 @@
+"""HTTP end-to-end: every change operation, from the typed request through the before -> after confirmation to
+the Partner Center state, including a conversation that relies on context and one with a disambiguation card.
+
+Each test gets a fresh sandbox (they change the same seeded subscriptions).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.e2e_support import Bot, SandboxThread, facts, table_rows
+
+HEADER = ["Setting", "Before", "After"]
+
+
+def change_rows(seen) -> dict[str, list[str]]:
+    """The confirmation table as {setting: [before, after]}, after checking its header."""
+    rows = table_rows(seen.card)
+    assert rows[0] == HEADER
+    return {r[0]: r[1:] for r in rows[1:]}
+
+
+@pytest.fixture
+async def bot(sandbox: SandboxThread):
+    async with Bot(sandbox.url) as bot:
+        yield bot
+
+
+async def test_context_show_subscriptions_then_suspend_the_e3_one_then_reactivate_it(bot: Bot,
+                                                                                      sandbox: SandboxThread):
+    listed = await bot.say("show Contoso's subscriptions")
+    assert listed.title == "Subscriptions of Contoso Ltd"
+
+    asked = await bot.say("suspend the E3 one")
+    assert asked.title == "Microsoft 365 E3"
+    assert "Suspend a subscription" in asked.screen
+    assert change_rows(asked) == {"Customer": ["—", "Contoso Ltd"], "Status": ["Active", "Suspended"]}
+    assert asked.buttons == ["Confirm", "Cancel"]
+    assert (await sandbox.subscription("Contoso Ltd", "Microsoft 365 E3"))["status"] == "active", \
+        "nothing changes before the confirmation"
+
+    done = await bot.click("Confirm")
+    assert "Microsoft 365 E3 is now suspended." in done.screen
+    assert facts(done.card)["Status"] == "Suspended"
+    assert (await sandbox.subscription("Contoso Ltd", "Microsoft 365 E3"))["status"] == "suspended"
+
+    again = await bot.say("reactivate it")
+    assert again.title == "Microsoft 365 E3"
+    assert change_rows(again)["Status"] == ["Suspended", "Active"]
+    done = await bot.say("yes")
+    assert "Microsoft 365 E3 is active again." in done.screen
+    assert (await sandbox.subscription("Contoso Ltd", "Microsoft 365 E3"))["status"] == "active"
+
+
+async def test_change_quantity_adds_seats(bot: Bot, sandbox: SandboxThread):
+    before = await sandbox.subscription("Contoso Ltd", "Microsoft 365 Business Premium")
+    asked = await bot.say("add 5 seats to contoso's business premium")
+    assert asked.title == "Microsoft 365 Business Premium"
+    assert change_rows(asked)["Seats"] == [str(before["quantity"]), str(before["quantity"] + 5)]
+    done = await bot.click("Confirm")
+    assert f"Seats changed from {before['quantity']} to {before['quantity'] + 5}." in done.screen
+    after = await sandbox.subscription("Contoso Ltd", "Microsoft 365 Business Premium")
+    assert after["quantity"] == before["quantity"] + 5
+
+
+async def test_change_quantity_to_a_total(bot: Bot, sandbox: SandboxThread):
+    before = await sandbox.subscription("Fabrikam Inc", "Microsoft 365 Business Premium")
+    asked = await bot.say("set fabrikam's business premium to 18 seats")
+    assert change_rows(asked) == {"Customer": ["—", "Fabrikam Inc"], "Seats": [str(before["quantity"]), "18"]}
+    await bot.click("Confirm")
+    assert (await sandbox.subscription("Fabrikam Inc", "Microsoft 365 Business Premium"))["quantity"] == 18
+
+
+async def test_change_quantity_removes_seats_with_a_warning(bot: Bot, sandbox: SandboxThread):
+    before = await sandbox.subscription("Contoso Ltd", "Microsoft 365 Business Premium")
+    asked = await bot.say("remove 2 seats from contoso's business premium")
+    assert change_rows(asked)["Seats"] == [str(before["quantity"]), str(before["quantity"] - 2)]
+    assert "can only be reduced within 7 days" in asked.screen
+    done = await bot.click("Confirm")
+    assert f"Seats changed from {before['quantity']} to {before['quantity'] - 2}." in done.screen
+    after = await sandbox.subscription("Contoso Ltd", "Microsoft 365 Business Premium")
+    assert after["quantity"] == before["quantity"] - 2
+
+
+async def test_suspend_declined_changes_nothing(bot: Bot, sandbox: SandboxThread):
+    asked = await bot.say("suspend fabrikam's exchange online")
+    assert asked.title == "Exchange Online (Plan 1)"
+    declined = await bot.click("Cancel")
+    assert declined.texts == ["OK, nothing was changed."]
+    assert (await sandbox.subscription("Fabrikam Inc", "Exchange Online (Plan 1)"))["status"] == "active"
+    stale = await bot.click("Confirm")
+    assert stale.texts == ["This card is no longer active. Please start again or use the most recent card."]
+    assert (await sandbox.subscription("Fabrikam Inc", "Exchange Online (Plan 1)"))["status"] == "active"
+
+
+async def test_cancel_subscription_warns_and_cancels(bot: Bot, sandbox: SandboxThread):
+    offer = "Microsoft Teams Audio Conferencing with dial-out to USA/CAN"
+    asked = await bot.say("cancel contoso's teams audio conferencing subscription")
+    assert asked.title == offer
+    assert change_rows(asked)["Status"] == ["Active", "Cancelled"]
+    assert "Cancelling can't be undone." in asked.screen
+    done = await bot.click("Confirm")
+    assert f"{offer} was cancelled." in done.screen
+    assert (await sandbox.subscription("Contoso Ltd", offer))["status"] == "deleted"
+
+
+async def test_set_autorenew_off(bot: Bot, sandbox: SandboxThread):
+    assert (await sandbox.subscription("Contoso Ltd", "Microsoft Teams Essentials"))["autoRenewEnabled"] is True
+    asked = await bot.say("turn off auto-renew for contoso's teams essentials")
+    assert asked.title == "Microsoft Teams Essentials"
+    assert change_rows(asked)["Auto-renew"] == ["Yes", "No"]
+    done = await bot.click("Confirm")
+    assert "Auto-renew is now off." in done.screen
+    assert (await sandbox.subscription("Contoso Ltd", "Microsoft Teams Essentials"))["autoRenewEnabled"] is False
+
+
+async def test_rename_sets_the_nickname(bot: Bot, sandbox: SandboxThread):
+    before = await sandbox.subscription("Contoso Ltd", "Microsoft 365 E3")
+    asked = await bot.say("change the nickname of contoso's E3 to Head office")
+    assert asked.title == "Microsoft 365 E3"
+    assert change_rows(asked)["Nickname"] == [before["friendlyName"], "Head office"]
+    done = await bot.click("Confirm")
+    assert "Head office" in done.screen
+    assert (await sandbox.subscription("Contoso Ltd", "Microsoft 365 E3"))["friendlyName"] == "Head office"
+    # The new name is what the subscription is called from now on.
+    seen = await bot.say("show contoso subscriptions")
+    assert "Head office" in seen.buttons
+
+
+@pytest.mark.xfail(strict=True, reason="recognizer: \"rename contoso's E3 to Head office E3\" -> "
+                                       "subscriptions.upgrade (slots subscription=E3, offer=E3)")
+async def test_rename_typed_with_rename(bot: Bot):
+    asked = await bot.say("rename contoso's E3 to Head office E3")
+    assert change_rows(asked)["Nickname"] == ["Microsoft 365 E3", "Head office E3"]
+
+
+async def test_disambiguation_choice_card_then_change(bot: Bot, sandbox: SandboxThread):
+    asked = await bot.say("suspend northwind's E5")
+    assert asked.title == "Which one?"
+    assert asked.buttons == ["Northwind Traders", "Northwind Health", "Cancel"]
+    assert asked.has("northwindtraders.onmicrosoft.com", "northwindhealth.onmicrosoft.com")
+    confirm = await bot.click("Northwind Health")
+    assert confirm.title == "Microsoft 365 E5"
+    assert change_rows(confirm) == {"Customer": ["—", "Northwind Health"], "Status": ["Active", "Suspended"]}
+    await bot.click("Confirm")
+    assert (await sandbox.subscription("Northwind Health", "Microsoft 365 E5"))["status"] == "suspended"
+    # The other Northwind was not touched.
+    assert all(s["status"] != "suspended" for s in await sandbox.subscriptions("Northwind Traders"))
+
+
+async def test_service_request_create_through_the_form(bot: Bot, sandbox: SandboxThread):
+    before = {s["id"] for s in await sandbox.service_requests()}
+    form = await bot.say("open a support ticket for contoso")
+    assert form.title == "Open a service request"
+    asked = await bot.click("Continue", inputs={"title": "Users cannot sign in",
+                                                "description": "Since this morning nobody at Contoso can sign in."})
+    assert asked.title == "New service request"
+    assert change_rows(asked) == {
+        "Customer": ["—", "Contoso Ltd"],
+        "Title": ["—", "Users cannot sign in"],
+        "Description": ["—", "Since this morning nobody at Contoso can sign in."],
+        "Severity": ["—", "Moderate"],
+    }
+    assert {s["id"] for s in await sandbox.service_requests()} == before, "nothing is opened before confirming"
+    done = await bot.click("Confirm")
+    created = [s for s in await sandbox.service_requests() if s["id"] not in before]
+    assert len(created) == 1
+    assert created[0]["title"] == "Users cannot sign in" and created[0]["severity"] == "moderate"
+    assert "Contoso Ltd" in created[0]["description"]
+    assert created[0]["id"] in done.screen
+
+
+async def test_service_request_update_adds_a_note_and_closes(bot: Bot, sandbox: SandboxThread):
+    waiting = next(s for s in await sandbox.service_requests() if s["status"] == "attention_needed")
+    asked = await bot.say(f"add a note to service request {waiting['id']}: customer sent the logs")
+    assert change_rows(asked)["Note"] == ["—", "customer sent the logs"]
+    done = await bot.click("Confirm")
+    assert f"Service request {waiting['id']} was updated." in done.screen
+    notes = (await sandbox.service_request(waiting["id"])).get("notes") or []
+    assert any(n.get("text") == "customer sent the logs" for n in notes)
+
+    asked = await bot.say(f"mark service request {waiting['id']} as closed")
+    assert change_rows(asked)["Status"] == ["Needs your attention", "Closed"]
+    await bot.click("Confirm")
+    assert (await sandbox.service_request(waiting["id"]))["status"] == "closed"
+
+
+@pytest.mark.xfail(strict=True, reason="recognizer: 'close service request <id>' -> service_requests.get "
+                                       "(0.68) instead of service_requests.update with status=close")
+async def test_service_request_close_typed_plainly(bot: Bot, sandbox: SandboxThread):
+    waiting = next(s for s in await sandbox.service_requests() if s["status"] == "attention_needed")
+    asked = await bot.say(f"close service request {waiting['id']}")
+    assert change_rows(asked)["Status"] == ["Needs your attention", "Closed"]
