@@ -1,0 +1,32 @@
+"""Fixtures for the audit tests: one Azurite per session (installed and started by the tests themselves)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from bot.storage_blob import AzureBlobStorage, blob_storage  # noqa: E402
+from tests.support.azurite import Azurite, azurite_or_skip, container_name  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def azurite() -> Iterator[Azurite]:
+    with azurite_or_skip() as running:
+        yield running
+
+
+@pytest.fixture
+async def blob(azurite: Azurite) -> AsyncIterator[AzureBlobStorage]:
+    """A BlobStorage on a fresh container of the session's Azurite."""
+    store = blob_storage(azurite.connection_string, container_name("au"))
+    try:
+        yield store
+    finally:
+        await store.aclose()
