@@ -154,6 +154,7 @@ class LlmRecognizer:
                 if item.result is not None:
                     if len(calls) > 1:
                         log.info("llm recognizer: %d tool calls, the first valid one is used", len(calls))
+                    log.debug("llm recognizer: proposed %s (attempt %d)", item.result.intent, attempt + 1)
                     return item.result
             log.info("llm recognizer: invalid tool call (attempt %d)", attempt + 1)
             messages.append({"role": "assistant", "content": getattr(message, "content", None) or None,
