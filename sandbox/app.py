@@ -11,6 +11,7 @@ import base64
 import importlib
 import json
 import logging
+import math
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -78,6 +79,9 @@ async def headers_and_errors(request: web.Request, handler: Handler) -> web.Stre
                                         "source": "PartnerFD"})
     except (asyncio.CancelledError, ConnectionResetError):
         raise
+    except RecursionError:  # e.g. a `filter` query of JSON nested thousands deep: bad input, not a crash
+        response = _render(400, {"code": 800002, "description": "The request input is nested too deeply.",
+                                 "data": [], "source": "PartnerFD"})
     except Exception:  # a bug: never leak details, keep the correlation id for the logs
         log.exception("unhandled error (correlation id %s)", correlation)
         response = _render(500, {"code": 500, "description": "An unexpected error occurred. "
@@ -145,17 +149,65 @@ async def parse_body(request: web.Request, handler: Handler) -> web.StreamRespon
         if (request.content_length or 0) > limit:
             raise ApiError(400, 800002, f"The request body exceeds the limit of {limit} bytes.")
         try:
-            raw = await request.content.read(limit + 1)
+            raw = await _read_body(request, limit)
         except (ValueError, asyncio.LimitOverrunError):
             raise ApiError(400, 800002, "The request body could not be read.") from None
         if len(raw) > limit:
             raise ApiError(400, 800002, f"The request body exceeds the limit of {limit} bytes.")
         if raw.strip():
-            try:
-                request["json"] = json.loads(raw.decode("utf-8-sig"))
-            except (UnicodeDecodeError, ValueError):
-                raise ApiError(400, 800002, "The request body is not valid JSON.") from None
+            request["json"] = parse_json_body(raw)
     return await handler(request)
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    """The whole body, or the first limit+1 bytes: a chunked body arrives in pieces, one read() is not enough."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = await request.content.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+MAX_JSON_DEPTH = 32  # Partner Center bodies nest a handful of levels; deeper input is refused, not recursed into
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError("number out of range")
+    return value
+
+
+def _too_deep(data: object, limit: int) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
+def parse_json_body(raw: bytes) -> object:
+    """Strict JSON (RFC 8259): UTF-8 text, no NaN/Infinity, no lone UTF-16 surrogates, bounded nesting;
+    anything else is 400 800002 before any handler runs (so it can neither crash one nor change state)."""
+    try:
+        data = json.loads(raw.decode("utf-8-sig"), parse_constant=_reject_constant, parse_float=_finite_float)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # raises on lone surrogates such as "\ud800"
+    except (UnicodeError, ValueError, RecursionError):
+        raise ApiError(400, 800002, "The request body is not valid JSON.") from None
+    if _too_deep(data, MAX_JSON_DEPTH):
+        raise ApiError(400, 800002, f"The request body nests deeper than {MAX_JSON_DEPTH} levels.")
+    return data
 
 
 def _drop_connection(request: web.Request) -> None:

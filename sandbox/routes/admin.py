@@ -12,6 +12,8 @@ from sandbox.errors import ApiError, invalid_input
 
 routes = web.RouteTableDef()
 
+MAX_CLOCK_JUMP_S = 100 * 366 * 86400
+
 _FAULT_FIELDS = {  # wire name -> (attribute, type)
     "latencyMs": ("latency_ms", int), "rate429": ("rate_429", float), "rate5xx": ("rate_5xx", float),
     "dropAfterMutationRate": ("drop_after_mutation_rate", float),
@@ -114,5 +116,7 @@ async def advance_clock(request: web.Request) -> web.Response:
     seconds = _body(request).get("advanceSeconds", default=0)
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise invalid_input("'advanceSeconds' must be a number.")
+    if abs(seconds) > MAX_CLOCK_JUMP_S:  # datetime arithmetic would overflow (a 500) far before this matters
+        raise invalid_input(f"'advanceSeconds' must be within +/-{MAX_CLOCK_JUMP_S} seconds.")
     sb.clock_offset += timedelta(seconds=seconds)
     return web.json_response({"clockOffsetSeconds": sb.clock_offset.total_seconds(), "now": sb.now_iso()})
