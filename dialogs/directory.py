@@ -1,8 +1,9 @@
 """A cached customer directory for the recognizer's gazetteer, refreshed in the background.
 
 The directory only helps *recognize* customer names in free text; resolving a name to a tenant id always
-asks Partner Center's search API, so a stale cache can never send a change to the wrong customer. Refreshing
-lists customers page by page outside any user's turn.
+asks Partner Center's search API, so a stale cache can never send a change to the wrong customer. Loading and
+refreshing list customers page by page in a background task, never inside a user's turn (with 10,000
+customers that is 20 calls and about a second).
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ class DirectoryCache:
                 pass  # no loop (CLI tools): the caller gets the cached directory
 
     async def ensure_loaded(self) -> None:
-        """Wait for the first load (once per process); later refreshes happen in the background."""
+        """Start the first load in the background and return at once: no user's turn waits for (or, with many
+        first turns at once, repeats) a listing of every customer. Until it arrives the recognizer works without
+        the gazetteer and names still resolve through the search API."""
         if self._directory is None and self._loaded_at == 0.0:
-            await self.refresh()
+            self.refresh_soon()
 
     async def refresh(self) -> None:
         try:
