@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     scale.add_argument("--fanout-customers", type=int, default=1000, help="customers the fan-out scans")
     scale.add_argument("--rate-limit", type=int, default=6000,
                        help="requests/min the sandbox enforces and the client is told (default 6000)")
-    scale.add_argument("--concurrency", type=int, default=8, help="fan-out calls in flight (default 8)")
+    scale.add_argument("--concurrency", type=int, default=16, help="fan-out calls in flight (default 16)")
     scale.add_argument("--json", action="store_true", help="print one JSON object with every figure")
     return parser
 

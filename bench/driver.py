@@ -54,6 +54,7 @@ class Driver:
         self.messages_url = bot_url.rstrip("/") + "/api/messages"
         self.connector = connector
         self.session = session
+        self.records: list[TurnRecord] = []
 
     async def turn(self, conversation_id: str, user: Identity, step: Step) -> TurnRecord:
         activity = lc.message_activity(step.text, service_url=self.connector.service_url, user=user,
@@ -62,7 +63,9 @@ class Driver:
         async with self.session.post(self.messages_url, json=activity) as response:
             await response.read()
             status = response.status
-        return TurnRecord(conversation_id, activity["id"], step, started, time.perf_counter() - started, status)
+        record = TurnRecord(conversation_id, activity["id"], step, started, time.perf_counter() - started, status)
+        self.records.append(record)
+        return record
 
     async def conversation(self, conversation_id: str, user: Identity, steps: list[Step], *, think_s: float,
                            rng: random.Random) -> list[TurnRecord]:

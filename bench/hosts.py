@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -28,18 +30,21 @@ import httpx
 from aiohttp import web
 
 TOKEN = "sandbox-dev-token"
+# Set while a bench fan-out runs: its tasks inherit it, chat turns running at the same time do not.
+ORIGIN: contextvars.ContextVar[str] = contextvars.ContextVar("bench_origin", default="turn")
 
 
 class CountingTransport(httpx.AsyncBaseTransport):
-    """Passes requests through and records (method, path, status, filtered) for each one."""
+    """Passes requests through and records (method, path, status, filtered, origin) for each one."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
-        self.inner = inner or httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=64))
-        self.calls: list[tuple[str, str, int, bool]] = []
+        self.inner = inner or httpx.AsyncHTTPTransport()  # httpx's defaults, as the bot's client uses
+        self.calls: list[tuple[str, str, int, bool, str]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
-        self.calls.append((request.method, request.url.path, response.status_code, "filter" in request.url.params))
+        self.calls.append((request.method, request.url.path, response.status_code, "filter" in request.url.params,
+                           ORIGIN.get()))
         return response
 
     async def aclose(self) -> None:
@@ -101,10 +106,11 @@ def _bench_routes(app: web.Application, engine: Any, transport: CountingTranspor
     async def fanout(request: web.Request) -> web.Response:
         body = await request.json()
         before = len(transport.calls)
+        ORIGIN.set("fanout")  # this handler's own context: the lookups of other users are not tagged
         result = await scan_subscriptions(engine.client, body.get("statuses", ["suspended"]),
-                                          limit=body.get("customers"), concurrency=body.get("concurrency", 8),
+                                          limit=body.get("customers"), concurrency=body.get("concurrency", 16),
                                           share=body.get("share", 0.9))
-        made = transport.calls[before:]
+        made = [c for c in transport.calls[before:] if c[4] == "fanout"]
         return web.json_response({
             "customers_scanned": result.customers_scanned, "calls": result.calls, "http_requests": len(made),
             "throttled": sum(1 for c in made if c[2] == 429), "failures": result.failures,
@@ -158,12 +164,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.role == "sandbox":
-        asyncio.run(run_sandbox(args.customers, args.rate_limit, args.seed))
-    elif args.role == "bot":
-        asyncio.run(run_bot(args.sandbox, args.state, args.rate_limit))
-    else:
-        asyncio.run(run_echo())
+    profile = os.environ.get("PARTNERBOT_BENCH_PROFILE")  # a directory: write <role>.prof there on exit
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    try:
+        if args.role == "sandbox":
+            asyncio.run(run_sandbox(args.customers, args.rate_limit, args.seed))
+        elif args.role == "bot":
+            asyncio.run(run_bot(args.sandbox, args.state, args.rate_limit))
+        else:
+            asyncio.run(run_echo())
+    finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(os.path.join(profile, f"{args.role}.prof"))
     return 0
 
 

@@ -66,6 +66,14 @@ class Host:
                 return int(line.split()[1]) * 1024
         return None
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time the process has used so far (Linux); None where /proc is not available."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     async def stop(self) -> None:
         if self.proc is None or self.proc.returncode is not None:
             return

@@ -39,19 +39,41 @@ class Target:
     offer: str | None = None
 
 
+def plain_names(names: list[str]) -> list[str]:
+    """Names made of letters, spaces and dots that no other customer shares or extends ("Contoso" when
+    "Contoso Ltd" exists is left out), so the bench measures speed, not name disambiguation."""
+    lowered = sorted(n.lower() for n in names)
+    counts: dict[str, int] = {}
+    for n in lowered:
+        counts[n] = counts.get(n, 0) + 1
+    extended = {a for a, b in zip(lowered, lowered[1:], strict=False) if a != b and b.startswith(a)}
+    return [n for n in names if _SAFE_NAME.match(n) and counts[n.lower()] == 1 and n.lower() not in extended]
+
+
+async def pick_names(sandbox_url: str, wanted: int, scan: int = 2000) -> list[str]:
+    """`wanted` plain customer names spread over the first `scan` customers of the sandbox."""
+    from partner_center import PartnerCenterClient
+    from partner_center.auth import StaticTokenProvider
+
+    async with PartnerCenterClient(sandbox_url, StaticTokenProvider(TOKEN), rate_limit_per_minute=None) as client:
+        customers = await client.customers.list().to_list(scan)
+    names = plain_names([c.company_name or "" for c in customers])
+    if len(names) < wanted:
+        raise RuntimeError("the sandbox has too few customers with plain names; seed more with --customers")
+    step = len(names) / wanted
+    return [names[int(i * step)] for i in range(wanted)]
+
+
 async def pick_targets(sandbox_url: str, wanted: int) -> tuple[list[Target], list[Target]]:
-    """Customers with plain, unique names (so the bench measures speed, not name disambiguation), and among
-    them those with an active, licence-based subscription of 1..20 seats and a unique offer name."""
+    """Customers with plain names for lookups, and among them those with an active, licence-based
+    subscription of 1..20 seats and a unique offer name for the seat change."""
     from partner_center import PartnerCenterClient
     from partner_center.auth import StaticTokenProvider
 
     async with PartnerCenterClient(sandbox_url, StaticTokenProvider(TOKEN), rate_limit_per_minute=None) as client:
         customers = await client.customers.list().to_list(5000)
-        names = [c.company_name or "" for c in customers]
-        lowered = [n.lower() for n in names]
-        plain = [c for c in customers if _SAFE_NAME.match(c.company_name or "")
-                 and not any(o != c.company_name.lower() and o.startswith(c.company_name.lower()) for o in lowered)
-                 and lowered.count(c.company_name.lower()) == 1]
+        keep = set(plain_names([c.company_name or "" for c in customers]))
+        plain = [c for c in customers if c.company_name in keep]
         lookups = [Target(c.company_name) for c in plain]
         changes: list[Target] = []
         for customer in plain:
@@ -112,13 +134,20 @@ def _by_kind(records: list[TurnRecord]) -> dict[str, Any]:
 
 
 async def _measure(driver: Driver, scripts: list[list[Step]], think_s: float, seed: int,
-                   prefix: str) -> dict[str, Any]:
+                   prefix: str, hosts: dict[str, Host]) -> dict[str, Any]:
+    cpu_before = {name: host.cpu_seconds() for name, host in hosts.items()}
     paced, paced_wall = await driver.run(scripts, think_s=think_s, seed=seed, prefix=prefix)
     saturated, saturated_wall = await driver.run(scripts, think_s=0, seed=seed, prefix=prefix)
     audit = audit_replies(paced + saturated, driver.connector.calls)
+    turns = len(paced) + len(saturated)
+    cpu_ms = {}
+    for name, host in hosts.items():
+        now, before = host.cpu_seconds(), cpu_before[name]
+        cpu_ms[name] = None if now is None or before is None else round((now - before) * 1000 / turns, 1)
     return {
         "paced": {**latency_summary([r.latency_s for r in paced], paced_wall), "p50_ms_by_kind": _by_kind(paced)},
         "saturated": latency_summary([r.latency_s for r in saturated], saturated_wall),
+        "cpu_ms_per_turn": cpu_ms,
         **audit,
     }
 
@@ -143,7 +172,7 @@ async def run_turns(conversations: int = 50, think_ms: int = 2000, customers: in
                         for step in echo_script(scripts[0])[:3]:  # warm-up, not measured
                             await driver.turn("a:bench-warmup", _warmup_user(), step)
                         echo_figures = await _measure(driver, [echo_script(s) for s in scripts], think_s, seed,
-                                                      "a:bench-echo")
+                                                      "a:bench-echo", {"bot": echo})
                         echo_figures["peak_rss_mb"] = _mb(echo.peak_rss_bytes())
                     async with Host("bot", "--sandbox", sandbox.url, "--state", str(state_path),
                                     log_dir=tmp_path) as bot:
@@ -151,7 +180,8 @@ async def run_turns(conversations: int = 50, think_ms: int = 2000, customers: in
                         for step in scripts[0][:2] + scripts[1][:2]:  # warm-up, not measured
                             await driver.turn("a:bench-warmup", _warmup_user(), step)
                         await _wait_directory(session, bot.url)
-                        bot_figures = await _measure(driver, scripts, think_s, seed, "a:bench-bot")
+                        bot_figures = await _measure(driver, scripts, think_s, seed, "a:bench-bot",
+                                                     {"bot": bot, "sandbox": sandbox})
                         bot_figures["peak_rss_mb"] = _mb(bot.peak_rss_bytes())
                         bot_figures["startup_s"] = bot.info.get("startup_s")
                         bot_figures["model_load_s"] = bot.info.get("model_load_s")
@@ -216,6 +246,8 @@ def table(result: dict[str, Any]) -> str:
          f"{echo['saturated']['p50_ms']} / {echo['saturated']['p99_ms']}", ""),
         ("lost / duplicated / unexpected", f"{bot['lost']} / {bot['duplicated']} / {bot['unexpected']}",
          f"{echo['lost']} / {echo['duplicated']} / {echo['unexpected']}", ""),
+        ("bot CPU ms / turn", bot["cpu_ms_per_turn"]["bot"], echo["cpu_ms_per_turn"]["bot"], ""),
+        ("sandbox CPU ms / turn", bot["cpu_ms_per_turn"].get("sandbox"), "", ""),
         ("peak RSS MB", bot["peak_rss_mb"], echo["peak_rss_mb"], ""),
         ("state bytes / conversation", bot["state_bytes"]["per_conversation"], "", ""),
     ]
