@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 ENGINE_STATE = "engine"  # the engine's dict; cleared after a failed turn
 BOT_STATE = "partnerbot"  # the handler's own bookkeeping (welcome flag); survives a reset
 PROFILE_STATE = "profile"
+RECENT_ACTIVITY_IDS = 50  # redelivered messages within this window are recognised and not handled twice
 
 
 class PartnerBotHandler(TeamsActivityHandler):
@@ -79,6 +80,9 @@ class PartnerBotHandler(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         turn = turn_from_activity(turn_context.activity)
         await self._remember(turn_context, turn)
+        if await self._seen_before(turn_context):
+            log.info("ignoring a redelivered message %s", turn_context.activity.id)
+            return
         if turn.text is None and not turn.value:
             log.debug("ignoring a message with neither text nor value (conversation %s)", turn.conversation_id)
             return
@@ -106,6 +110,23 @@ class PartnerBotHandler(TeamsActivityHandler):
                         activity.id, type(exc).__name__)
             activity.id = None
             return await turn_context.send_activity(activity)
+
+    async def _seen_before(self, turn_context: TurnContext) -> bool:
+        """True when this activity id was already handled to completion (a channel retry): do nothing twice.
+
+        The id is recorded in conversation state, which is saved only when a turn completes, so a turn that
+        crashed is processed again when it is redelivered.
+        """
+        activity_id = turn_context.activity.id
+        if not activity_id:
+            return False
+        flags = await self._bot_state.get(turn_context, dict)
+        recent: list[str] = flags.setdefault("recent_activity_ids", [])
+        if activity_id in recent:
+            return True
+        recent.append(activity_id)
+        del recent[:-RECENT_ACTIVITY_IDS]
+        return False
 
     # --- Universal Actions -----------------------------------------------------------------------
 

@@ -208,3 +208,18 @@ async def test_create_app_builds_sqlite_storage_from_settings(engine, tmp_path):
     app = create_app(settings, engine=engine)
     assert isinstance(app[STORAGE], SqliteStorage)
     app[STORAGE].close()
+
+
+async def test_redelivered_message_is_not_handled_twice(engine):
+    """A channel retry carries the same activity id: the engine runs once, later messages run normally."""
+    async with BotApp(engine) as bot:
+        from bot import local_channel as lc
+
+        activity = lc.message_activity("add 5 seats", **bot.envelope())
+        assert (await bot.post(activity))[0] in (200, 201)
+        await bot.connector.next(1)
+        assert (await bot.post(dict(activity)))[0] in (200, 201)
+        await bot.send_text("next one")
+        [reply] = await bot.connector.next(1)
+        assert [t.text for t in engine.turns] == ["add 5 seats", "next one"]
+        assert reply.text == "echo: next one #2"
