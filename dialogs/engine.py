@@ -72,6 +72,12 @@ class Engine:
     async def welcome(self, turn: Turn) -> list[Reply]:
         return [Reply(card=views.welcome(self.registry, turn.locale))]
 
+    def attach_notifier(self, notifier: Any) -> None:
+        """The bot layer offers its proactive notifier; the approval workflow needs it to post and edit cards."""
+        attach = getattr(self.purchases, "attach_notifier", None)
+        if callable(attach):
+            attach(notifier)
+
     async def on_invoke(self, turn: Turn, state: dict[str, Any]) -> InvokeResult:
         if self.purchases is not None:
             return await self.purchases.on_invoke(turn, state)
@@ -215,6 +221,10 @@ class Engine:
                         flow["raw"][param.name] = raw_value
                         flow.setdefault("from_form", []).append(param.name)
             flow["errors"] = {}
+            for name in flow.get("asking", []):  # a required field left out of the submit is an error too
+                param = op.param(name)
+                if param is not None and param.required and name not in flow["values"] and name not in flow["raw"]:
+                    flow["errors"][name] = views.t("msg.value_required", locale)
             return await self._advance(turn, slot)
         return [Reply(text=views.t("engine.card_unknown", locale))]
 
@@ -267,7 +277,10 @@ class Engine:
                                 text=flow.get("text"),
                                 extras={"page": flow["raw"].get("_page", 0),
                                         "from_form": tuple(flow.get("from_form", ())),
-                                        "roles": self.roles.roles_for(turn.user)})
+                                        "roles": self.roles.roles_for(turn.user),
+                                        "approvals": self.purchases,
+                                        "conversation_id": turn.conversation_id,
+                                        "conversation_type": turn.conversation_type})
 
     async def _gather(self, turn: Turn, slot: dict[str, Any], op: Operation) -> list[Reply] | None:
         """Fill, resolve and validate every parameter; return the question to ask, or None when complete."""
@@ -289,6 +302,14 @@ class Engine:
                     continue
             if raw is None and param.type == ParamType.SUBSCRIPTION and "customer" in values:
                 raw = ""  # no name given: offer the customer's subscriptions as choices
+            resolve = getattr(param, "resolve", None)  # a parameter with its own resolver (e.g. a catalog item)
+            if callable(resolve) and (raw is not None or getattr(param, "resolve_empty", False)):
+                if missing:
+                    continue  # resolved in the context of the earlier parameters
+                asked = await self._resolve_custom(turn, flow, param, resolve, raw, missing)
+                if asked is not None:
+                    return asked
+                continue
             if raw is None:
                 if param.required:
                     missing.append(param)
@@ -317,6 +338,34 @@ class Engine:
             flow["asking"] = [p.name for p in missing]
             return [Reply(card=views.form(op, missing, flow, locale))]
         return None
+
+    async def _resolve_custom(self, turn: Turn, flow: dict[str, Any], param: Param, resolve: Callable[..., Any],
+                              raw: Any, missing: list[Param]) -> list[Reply] | None:
+        """Run a parameter's own resolver: a value, a choice to ask (returned), or an error for the form."""
+        value = raw
+        if raw not in (None, "") and param.type not in ENTITY_TYPES and not isinstance(raw, dict):
+            ok, value = _coerce(param, raw, turn.locale)
+            if not ok:
+                flow["errors"][param.name] = value
+                self._forget_raw(flow, param)
+                missing.append(param)
+                return None
+        result = await resolve(self._context(turn, flow), value, flow["values"], flow["raw"])
+        if isinstance(result, Resolved):
+            flow["values"][param.name] = result.value
+            return None
+        self._forget_raw(flow, param)
+        if isinstance(result, str):
+            flow["errors"][param.name] = result
+            missing.append(param)
+            return None
+        return self._ask_choice(turn, flow, param, result)
+
+    @staticmethod
+    def _forget_raw(flow: dict[str, Any], param: Param) -> None:
+        flow["raw"].pop(param.name, None)
+        if param.slot:
+            flow["raw"].pop(param.slot, None)
 
     @staticmethod
     def _context_fits(param: Param, remembered: dict[str, Any], values: dict[str, Any]) -> bool:
@@ -491,6 +540,8 @@ def _audit_args(args: dict[str, Any]) -> dict[str, Any]:
 
 def _coerce(param: Param, raw: Any, locale: str) -> tuple[bool, Any]:
     """Validate one typed value; (True, value) or (False, message for the form)."""
+    if param.type != ParamType.BOOL and not str(raw).strip():
+        return False, views.t("msg.value_required", locale)
     if param.type == ParamType.INT:
         try:
             number = int(str(raw).replace(",", "").strip())

@@ -1,6 +1,15 @@
 """Operation declarations, one module per area. Importing this package fills `dialogs.registry.registry`."""
 
-from dialogs.ops import billing, conversation, customers, orders, subscriptions, support, users  # noqa: F401
+from dialogs.ops import (  # noqa: F401
+    billing,
+    conversation,
+    customers,
+    orders,
+    purchases,
+    subscriptions,
+    support,
+    users,
+)
 from dialogs.ops.planned import declare_planned
 
 # Last: every contract intent nobody declared above is registered as "planned" (answered honestly).
