@@ -2,7 +2,8 @@
 
 One tool per available operation (built by the bot wiring from the registry). The model's call is checked
 before it becomes a `RecognizerResult`: the tool must exist, the arguments must be JSON that satisfies the
-operation's schema, and names/ids must appear in what the user wrote (the model may not invent them). An invalid
+operation's schema, and names, ids and numbers must appear in what the user wrote (the model may not invent
+them). An invalid
 call is sent back once with the reason; a second failure, a plain-text answer, an HTTP error or the time budget
 running out raise `LlmUnavailable`, so `FallbackRecognizer` lets the offline recognizer decide.
 
@@ -23,6 +24,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from intents.llm_tools import ToolSpec, check_unique, estimate_tokens
+from intents.numbers import find_numbers
 from intents.recognizer import RecognitionContext, RecognizerResult
 
 log = logging.getLogger(__name__)
@@ -197,6 +199,9 @@ class LlmRecognizer:
             surface = _surface(value)
             if surface is None:
                 continue
+            if isinstance(value, int | float) and not isinstance(value, bool) and value not in _numbers(text):
+                return _Checked(error=f"{surface} for {argument!r} is not a number the user wrote; give numbers as "
+                                      "the user stated them, or leave the parameter out.")
             if slot in GROUNDED_SLOTS and not _grounded(surface, text, slot, context):
                 return _Checked(error=f"{surface[:80]!r} for {argument!r} is not in the user's message; copy "
                                       "values exactly as the user wrote them, or leave the parameter out.")
@@ -225,6 +230,10 @@ def _surface(value: Any) -> str | None:
         return str(int(value)) if float(value).is_integer() else str(value)
     surface = str(value).strip()
     return surface or None
+
+
+def _numbers(text: str) -> set[int]:
+    return {mention.value for mention in find_numbers(text)}
 
 
 def _grounded(value: str, text: str, slot: str, context: RecognitionContext) -> bool:
