@@ -22,11 +22,14 @@ class InvoicesOperations(Operations):
 
     def list_line_items(
         self, invoice_id: str, provider: str = "office", line_item_type: str = "billing_line_items", *,
-        size: int | None = None, correlation_id: str | None = None,
+        size: int | None = None, currency_code: str | None = None, correlation_id: str | None = None,
     ) -> Pager[InvoiceLineItem]:
+        """`currency_code` is required by the service for billed consumption (onetime + usage_line_items,
+        api.md §12.1 B5); pass the invoice's `currency_code`."""
         params = {
             "provider": _query_word(provider),
             "invoicelineitemtype": _query_word(line_item_type),
+            "currencycode": currency_code,
             "size": size,
         }
         return self._pager(InvoiceLineItem, api_path("invoices", invoice_id, "lineitems"), params, correlation_id)

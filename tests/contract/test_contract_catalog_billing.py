@@ -85,3 +85,17 @@ async def test_invoice_line_items_office_offset_and_onetime_seek(shared_pc, shar
     assert [li.raw for p in pages for li in p.items] == [li.raw for li in onetime]
     follow = [e for e in shared_wire.log if "seekOperation=Next" in e.query]
     assert len(follow) == len(pages) - 1 and all("ms-continuationtoken" in e.sent_headers for e in follow)
+
+
+async def test_billed_consumption_line_items_need_the_currency(shared_pc):
+    from partner_center import errors
+
+    invoices = await shared_pc.invoices.list().to_list()
+    invoice = next(i for i in invoices if any((d.billing_provider, d.invoice_line_item_type)
+                                              == ("one_time", "usage_line_items") for d in i.invoice_details))
+    usage = await shared_pc.invoices.list_line_items(invoice.id, "one_time", "usage_line_items",
+                                                     currency_code=invoice.currency_code).to_list()
+    assert usage and all(li.object_type == "DailyRatedUsageLineItem" for li in usage)
+    with pytest.raises(errors.BadRequestError) as caught:
+        await shared_pc.invoices.list_line_items(invoice.id, "one_time", "usage_line_items").to_list()
+    assert caught.value.code == 800002 and "currencycode" in caught.value.description
