@@ -182,11 +182,11 @@ async def test_time_budget_falls_back_quickly(stub, offline):
         started = time.monotonic()
         with pytest.raises(LlmTimeout):
             await recognizer.recognize("list my customers", CTX)
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 3.0
         stub.script(slow(tool_call("customers__list", {}), 5.0))
         started = time.monotonic()
         result = await FallbackRecognizer([recognizer, offline]).recognize("show Contoso's subscriptions", CTX)
-        assert result.intent == "subscriptions.list" and time.monotonic() - started < 2.0
+        assert result.intent == "subscriptions.list" and time.monotonic() - started < 3.0
     finally:
         await recognizer.aclose()
 
