@@ -2,8 +2,8 @@
 
 The directory only helps *recognize* customer names in free text; resolving a name to a tenant id always
 asks Partner Center's search API, so a stale cache can never send a change to the wrong customer. Loading and
-refreshing list customers page by page in a background task, never inside a user's turn (with 10,000
-customers that is 20 calls and about a second).
+refreshing list customers page by page in a background task (with 10,000 customers that is 20 calls and about
+a second); only the first turns after a start wait for it, and for a bounded time.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ log = logging.getLogger(__name__)
 
 
 class DirectoryCache:
-    def __init__(self, client: Any, *, max_age_seconds: float = 900.0, limit: int = 20_000) -> None:
+    def __init__(self, client: Any, *, max_age_seconds: float = 900.0, limit: int = 20_000,
+                 first_wait_seconds: float = 1.0) -> None:
         self._client = client
+        self._first_wait = first_wait_seconds
         self._max_age = max_age_seconds
         self._limit = limit
         self._directory: CustomerDirectory | None = None
@@ -42,11 +44,16 @@ class DirectoryCache:
                 pass  # no loop (CLI tools): the caller gets the cached directory
 
     async def ensure_loaded(self) -> None:
-        """Start the first load in the background and return at once: no user's turn waits for (or, with many
-        first turns at once, repeats) a listing of every customer. Until it arrives the recognizer works without
-        the gazetteer and names still resolve through the search API."""
+        """Start the first load in the background (one task, however many first turns arrive at once) and wait
+        for it at most `first_wait_seconds`. Without the gazetteer the recognizer misses customer names in
+        "suspend contoso's E3" and the user is asked for the customer, so the first turns after a start wait a
+        little; a directory too large to list in that time (thousands of customers) keeps loading in the
+        background while the turn goes on with the search API only."""
         if self._directory is None and self._loaded_at == 0.0:
             self.refresh_soon()
+        task = self._task
+        if self._directory is None and task is not None and not task.done() and self._first_wait > 0:
+            await asyncio.wait({task}, timeout=self._first_wait)  # never cancels the load
 
     async def refresh(self) -> None:
         try:

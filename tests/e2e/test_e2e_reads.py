@@ -62,6 +62,17 @@ async def test_customers_get(bot: Bot, shared_sandbox: SandboxThread):
 # ----------------------------------------------------------------------------------------------- subscriptions
 
 
+@pytest.mark.parametrize("text, title", [("show contoso subscriptions", "Subscriptions of Contoso Ltd"),
+                                         ("show contoso's E3 subscription", "Microsoft 365 E3")])
+async def test_the_first_message_after_a_start_knows_customer_names(shared_sandbox: SandboxThread, text: str,
+                                                                     title: str):
+    """The customer directory (the recognizer's gazetteer) loads in the background; the first turn must not
+    lose "contoso" and ask which customer is meant."""
+    async with Bot(shared_sandbox.url) as fresh:
+        seen = await fresh.say(text)
+        assert seen.title == title
+
+
 async def test_subscriptions_list_shows_each_subscription_with_its_seats(bot: Bot, shared_sandbox: SandboxThread):
     seen = await bot.say("show contoso subscriptions")
     assert seen.title == "Subscriptions of Contoso Ltd"
