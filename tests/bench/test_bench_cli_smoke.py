@@ -1,0 +1,42 @@
+"""`partnerbot bench turns|scale --json` end to end at tiny sizes: real processes, every figure present.
+
+Smoke tests of the machinery only; no figure is compared with a time budget.
+"""
+
+from __future__ import annotations
+
+import json
+
+from bench.cli import cli_main
+
+
+def test_bench_turns_tiny_run_reports_every_figure(capsys):
+    assert cli_main(["turns", "--conversations", "2", "--think-ms", "0", "--customers", "45", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["benchmark"] == "turns" and result["conversations"] == 2
+    for name in ("partnerbot", "echo"):
+        figures = result[name]
+        assert figures["paced"]["turns"] == 2 * result["turns_per_conversation"]
+        assert figures["saturated"]["turns"] == figures["paced"]["turns"]
+        assert figures["paced"]["p50_ms"] > 0 and figures["saturated"]["turns_per_s"] > 0
+        assert (figures["lost"], figures["duplicated"], figures["unexpected"], figures["http_errors"]) == (0, 0, 0, 0)
+    bot = result["partnerbot"]
+    assert bot["state_bytes"]["per_conversation"] > 0 and bot["state_bytes"]["conversation_state_max"] > 0
+    assert set(bot["paced"]["p50_ms_by_kind"]) == {"lookup", "change", "confirm"}
+    assert set(result["ratios"]) == {"p50", "p99", "saturated_turns_per_s"}
+    assert result["targets"]["no_lost_or_duplicated_reply"] is True
+
+
+def test_bench_scale_tiny_run_counts_calls_and_scans(capsys):
+    assert cli_main(["scale", "--customers", "120", "--fanout-customers", "20", "--rate-limit", "6000",
+                     "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    names, fanout = result["name_resolution"], result["fanout"]
+    assert names["first_turn"]["calls"]["search"] == 1
+    assert names["max_calls_per_turn"] == 2 and names["list_customers_in_turns"] == 0
+    assert names["directory"]["loaded"] and names["directory"]["size"] == 120
+    assert fanout["customers_scanned"] == 20 and fanout["http_requests"] == 21
+    assert fanout["failures"] == [] and fanout["throttled"] == 0
+    assert fanout["bound_s"] == round(21 / 100, 2)
+    assert result["replies"]["lost"] == 0 and result["replies"]["duplicated"] == 0
+    assert result["targets"]["at_most_2_calls_per_name_turn"] is True
