@@ -24,11 +24,14 @@ import random
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botbuilder.core import Storage
+
+from dialogs.audit_log import AuditPage, AuditQuery
+
+__all__ = ["AuditPage", "AuditQuery", "AuditWriteError", "StorageAuditLog", "redact"]
 
 log = logging.getLogger(__name__)
 
@@ -137,48 +140,6 @@ def summary(record: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": record["id"], "at": record["at"], "op": str(record.get("operation") or ""),
             "outcome": str(record.get("outcome") or ""), "people": _people_of(record),
             "customer": customer}
-
-
-# ----------------------------------------------------------------------------------------------- queries
-
-
-@dataclass(frozen=True)
-class AuditQuery:
-    """Filters for `StorageAuditLog.query`. Text filters match case-insensitively; `customer` matches the id
-    exactly or the name as a substring, `user` an id/UPN exactly or a name as a substring, `operation` an
-    operation id or its area ("subscriptions" matches "subscriptions.update")."""
-
-    start: datetime | None = None
-    end: datetime | None = None  # exclusive; default now
-    customer: str | None = None
-    user: str | None = None
-    operation: str | None = None
-
-    def matches(self, ref: Mapping[str, Any]) -> bool:
-        if self.operation:
-            op, wanted = str(ref.get("op", "")).lower(), self.operation.lower()
-            if op != wanted and not op.startswith(wanted + "."):
-                return False
-        if self.customer:
-            customer, wanted = ref.get("customer") or {}, self.customer.lower()
-            if str(customer.get("id", "")).lower() != wanted and wanted not in str(customer.get("name", "")).lower():
-                return False
-        if self.user:
-            wanted = self.user.lower()
-            if not any(p == wanted or ("@" not in wanted and wanted in p) for p in ref.get("people") or ()):
-                return False
-        return True
-
-
-@dataclass
-class AuditPage:
-    entries: list[dict[str, Any]]
-    has_more: bool
-    start: datetime
-    end: datetime
-    # Pass as `before` to get the next page (entries strictly older than this id).
-    next_before: str | None = None
-    scanned_segments: int = field(default=0, repr=False)
 
 
 # ----------------------------------------------------------------------------------------------- the log

@@ -279,6 +279,7 @@ class Engine:
                                         "from_form": tuple(flow.get("from_form", ())),
                                         "roles": self.roles.roles_for(turn.user),
                                         "approvals": self.purchases,
+                                        "audit": self.audit,  # read by audit.records
                                         "conversation_id": turn.conversation_id,
                                         "conversation_type": turn.conversation_type})
 
