@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import shutil
@@ -50,10 +51,11 @@ def prepare(directory: Path, fresh: bool) -> dict[str, str]:
 async def run_demo(args: argparse.Namespace) -> int:
     paths = prepare(Path(args.dir), args.fresh)
     sandbox = await start_sandbox(SandboxConfig(db_path=paths["sandbox_db"], port=args.sandbox_port))
-    settings = Settings.from_env(env_file=None)
-    settings = Settings(partner_center_url=sandbox.url, partner_center_dev_token="sandbox-dev-token",
-                        state_path=paths["state"], storage_kind="sqlite", roles_file=paths["roles"],
-                        host="127.0.0.1", port=args.port, log_level=settings.log_level, env=settings.env)
+    # The user's settings (e.g. the LLM recognizer) with the demo's sandbox, state and roles on top.
+    settings = dataclasses.replace(
+        Settings.from_env(), partner_center_url=sandbox.url, partner_center_dev_token="sandbox-dev-token",
+        state_path=paths["state"], storage_kind="sqlite", roles_file=paths["roles"], host="127.0.0.1",
+        port=args.port)
     app = create_app(settings, engine=build_engine(settings))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
