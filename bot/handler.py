@@ -10,12 +10,14 @@ body in 4.17.1 and Teams gets HTTP 500).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from botbuilder.core import ConversationState, InvokeResponse, Storage, TurnContext, UserState
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import Activity, ResourceResponse
+from botbuilder.schema import Activity, ConversationReference, ResourceResponse
 
 from bot import references
 from bot.translate import (
@@ -53,6 +55,9 @@ class PartnerBotHandler(TeamsActivityHandler):
         self._engine_state = conversation_state.create_property(ENGINE_STATE)
         self._bot_state = conversation_state.create_property(BOT_STATE)
         self._profile = user_state.create_property(PROFILE_STATE)
+        # Called with (turn, conversation reference) whenever someone talks to the bot (e.g. the approvals'
+        # people list, which finds approvers' chats); a failing listener never fails the turn.
+        self.reference_listeners: list[Callable[[Turn, ConversationReference], Awaitable[None]]] = []
 
     # --- turn plumbing ---------------------------------------------------------------------------
 
@@ -141,6 +146,8 @@ class PartnerBotHandler(TeamsActivityHandler):
             return InvokeResponse(status=200, body=invoke_error_body(
                 400, "NotSupported", f"The action {action.get('type')!r} is not supported."))
         turn = turn_from_activity(turn_context.activity)
+        if value.get("trigger") == "automatic" and turn.verb != "refresh":
+            turn = replace(turn, verb="refresh")  # an automatic refresh only ever reads, whatever its verb
         await self._remember(turn_context, turn)
         result = await self.engine.on_invoke(turn, await self.engine_state(turn_context))
         return InvokeResponse(status=200, body=invoke_response_body(result))
@@ -185,6 +192,11 @@ class PartnerBotHandler(TeamsActivityHandler):
             return
         reference = TurnContext.get_conversation_reference(activity)
         await references.put_reference(self.storage, reference, turn.user.id)
+        for listener in self.reference_listeners:
+            try:
+                await listener(turn, reference)
+            except Exception:  # noqa: BLE001 - bookkeeping must not cost the user their turn
+                log.warning("reference listener %r failed", listener, exc_info=True)
         profile = await self._profile.get(turn_context, dict)
         user = user_from_account(activity.from_property)
         profile.update({"id": user.id, "name": user.name, "aad_object_id": user.aad_object_id,

@@ -22,6 +22,7 @@ from botbuilder.schema import Activity, ActivityTypes
 from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
 
+from bot.approvals import PeopleRecorder
 from bot.config import Settings, SettingsError
 from bot.handler import PartnerBotHandler
 from bot.proactive import ProactiveNotifier
@@ -165,6 +166,7 @@ def create_app(
     attach = getattr(engine, "attach_notifier", None)
     if callable(attach):  # optional: an engine that sends proactive messages (approvals) takes the notifier
         attach(notifier)
+    handler.reference_listeners.append(PeopleRecorder(storage))  # approvers' chats for approval requests
 
     app = web.Application()
     app[SETTINGS] = settings

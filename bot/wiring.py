@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import dialogs.ops  # noqa: F401  (fills the registry)
 from bot.config import Settings
+from dialogs.approvals import ApprovalService, ApprovalSettings
 from dialogs.directory import DirectoryCache
 from dialogs.engine import Engine
-from dialogs.policy import AuditSink, MemoryAudit
+from dialogs.ops import purchases
+from dialogs.policy import AuditSink, MemoryAudit, RolePolicy
 from dialogs.registry import Registry, registry
 from intents.llm_tools import ToolSpec
 from partner_center import PartnerCenterClient
@@ -79,11 +82,33 @@ def build_engine(settings: Settings, *, client: PartnerCenterClient | None = Non
     from bot.roles import load_roles
 
     client = client or build_client(settings)
+    roles = load_roles(settings.roles_file or None)
+    audit = audit or MemoryAudit()
     return Engine(
         registry,
         client,
         build_recognizer(settings),
-        roles=load_roles(settings.roles_file or None),
-        audit=audit or MemoryAudit(),
+        roles=roles,
+        audit=audit,
         directory=DirectoryCache(client),
+        purchases=build_approvals(settings, client, roles, audit),
     )
+
+
+def uses_sandbox_limits(settings: Settings, client: PartnerCenterClient) -> bool:
+    """The integration sandbox's caps apply to the local sandbox, or when PARTNERBOT_SANDBOX_LIMITS says so."""
+    flag = str(settings.env.get("PARTNERBOT_SANDBOX_LIMITS") or "").strip().lower()
+    if flag:
+        return flag in ("1", "true", "yes", "on")
+    host = urlsplit(client.base_url).hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+def build_approvals(settings: Settings, client: PartnerCenterClient, roles: RolePolicy,
+                    audit: AuditSink) -> ApprovalService:
+    """The purchase approval workflow; it gets its storage and channel when the bot app attaches its notifier."""
+    from bot.approvals import bind
+
+    purchases.configure(sandbox_limits=uses_sandbox_limits(settings, client))
+    return ApprovalService(registry, client, roles, settings=ApprovalSettings.from_env(settings.env), audit=audit,
+                           binder=bind)

@@ -14,7 +14,7 @@ from cards.text import resolve_locale
 TEXTS: dict[str, dict[str, str]] = {
     "en-US": {
         "notice.approved": "Approved. The order is being placed now…",
-        "notice.ordering": "Approved by {name}; the order is being placed.",
+        "notice.ordering": "The order is being placed…",
         "notice.already_yours": "You already did that; nothing was changed.",
         "notice.decided": "This request was already {status} by {name}; nothing was changed.",
         "notice.decided_no_name": "This request is already {status}; nothing was changed.",
@@ -69,7 +69,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "zh-TW": {
         "notice.approved": "已核准，正在下單…",
-        "notice.ordering": "{name} 已核准，正在下單。",
+        "notice.ordering": "正在下單…",
         "notice.already_yours": "您已執行過此動作，沒有任何變更。",
         "notice.decided": "此申請已由 {name} {status}，沒有任何變更。",
         "notice.decided_no_name": "此申請已是「{status}」狀態，沒有任何變更。",

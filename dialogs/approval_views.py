@@ -69,10 +69,8 @@ def card_for(record: ApprovalRecord, view: View, locale: str, now: datetime, *, 
     status = effective_status(record, now)
     data = actions.approval(record.id, record.version)
     if status == Status.APPROVED:
-        name = record.decided_by.label if record.decided_by else ""
-        card["body"].append(text(say("notice.ordering", locale, name=name), color="Accent"))
-        approved_at = datetime.fromisoformat(record.decided_at) if record.decided_at else now
-        if view == "approver" and now - _last_change(record, approved_at) > STUCK_AFTER:
+        card["body"].append(text(say("notice.ordering", locale), color="Accent"))
+        if view == "approver" and now - _last_change(record, now) > STUCK_AFTER:
             card["body"].append(text(say("notice.stuck", locale), subtle=True))
             card["actions"].append(execute(say("retry.button", locale), "retry", data))
     if status == Status.FAILED:
