@@ -14,6 +14,7 @@ same rate (as it is told 500/min for the real service). Measured:
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ import aiohttp
 from bench.driver import Driver, Step, TurnRecord, audit_replies, bench_user
 from bench.processes import Host
 from bench.stats import latency_summary, percentile, ratio
-from bench.turns import _format, _mb, pick_names
+from bench.turns import _format, _mb, machine, pick_names
 from bot.local_channel import LocalConnector
 
 
@@ -88,6 +89,7 @@ async def _wait_directory(session: aiohttp.ClientSession, bot_url: str, timeout:
 async def run_scale(customers: int = 10_000, fanout_customers: int = 1000, rate_limit: int = 6000,
                     concurrency: int = 16, share: float = 0.9, lookup_users: int = 3) -> dict[str, Any]:
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     result: dict[str, Any] = {"benchmark": "scale", "customers": customers, "rate_limit_per_min": rate_limit}
     with tempfile.TemporaryDirectory(prefix="partnerbot-bench-") as tmp:
         tmp_path = Path(tmp)
@@ -121,6 +123,7 @@ async def run_scale(customers: int = 10_000, fanout_customers: int = 1000, rate_
         and result["replies"]["lost"] == 0,
     }
     result["elapsed_s"] = round(time.perf_counter() - started, 1)
+    result["machine"] = machine(load_before)
     return result
 
 
@@ -197,6 +200,7 @@ def table(result: dict[str, Any]) -> str:
         ("bot peak RSS MB", result["bot_peak_rss_mb"]),
     ]
     head = (f"bench scale: {result['customers']} customers, {result['rate_limit_per_min']} requests/min, "
-            f"seeded in {result['sandbox_seed_s']} s, {result['elapsed_s']} s")
+            f"seeded in {result['sandbox_seed_s']} s, {result['elapsed_s']} s, load "
+            f"{result['machine']['load_avg_1m_before']} -> {result['machine']['load_avg_1m_after']}")
     targets = ", ".join(f"{k}: {'ok' if v else 'MISSED'}" for k, v in result["targets"].items())
     return "\n".join([head, _format(rows), f"targets: {targets}"])

@@ -12,6 +12,7 @@ this measures the bot, not Partner Center's budget). Two phases per bot:
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sqlite3
 import tempfile
@@ -155,6 +156,7 @@ async def _measure(driver: Driver, scripts: list[list[Step]], think_s: float, se
 async def run_turns(conversations: int = 50, think_ms: int = 2000, customers: int = 200,
                     seed: int = 7) -> dict[str, Any]:
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     think_s = think_ms / 1000.0
     with tempfile.TemporaryDirectory(prefix="partnerbot-bench-") as tmp:
         tmp_path = Path(tmp)
@@ -210,6 +212,7 @@ async def run_turns(conversations: int = 50, think_ms: int = 2000, customers: in
                                                 for k in ("lost", "duplicated", "http_errors")),
         },
         "elapsed_s": round(time.perf_counter() - started, 1),
+        "machine": machine(load_before),
     }
 
 
@@ -227,6 +230,12 @@ def _warmup_user():
     from bench.driver import bench_user
 
     return bench_user(10_000)
+
+
+def machine(load_before: float) -> dict[str, Any]:
+    """CPU count and 1-minute load average before/after: figures from a busy machine are not comparable."""
+    return {"cpus": os.cpu_count(), "load_avg_1m_before": round(load_before, 2),
+            "load_avg_1m_after": round(os.getloadavg()[0], 2)}
 
 
 def _mb(value: int | None) -> float | None:
@@ -252,7 +261,8 @@ def table(result: dict[str, Any]) -> str:
         ("state bytes / conversation", bot["state_bytes"]["per_conversation"], "", ""),
     ]
     head = (f"bench turns: {result['conversations']} conversations x {result['turns_per_conversation']} turns, "
-            f"think {result['think_ms']} ms, {result['elapsed_s']} s")
+            f"think {result['think_ms']} ms, {result['elapsed_s']} s, load {result['machine']['load_avg_1m_before']}"
+            f" -> {result['machine']['load_avg_1m_after']} on {result['machine']['cpus']} CPUs")
     kinds = ", ".join(f"{k} {v} ms" for k, v in bot["paced"]["p50_ms_by_kind"].items())
     targets = ", ".join(f"{k}: {'ok' if v else 'MISSED'}" for k, v in result["targets"].items())
     return "\n".join([head, _format(rows), f"PartnerBot p50 by step: {kinds}", f"targets: {targets}"])
