@@ -16,6 +16,11 @@ from bot.storage_blob import AzureBlobStorage, blob_storage  # noqa: E402
 from tests.support.azurite import Azurite, azurite_or_skip, container_name  # noqa: E402
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # the sandbox keeps plain string request keys ("identity", "json") that its resource modules share
+    config.addinivalue_line("filterwarnings", "ignore::aiohttp.web.NotAppKeyWarning")
+
+
 @pytest.fixture(scope="session")
 def azurite() -> Iterator[Azurite]:
     with azurite_or_skip() as running:
