@@ -191,3 +191,12 @@ async def test_service_request_close_typed_plainly(bot: Bot, sandbox: SandboxThr
     waiting = next(s for s in await sandbox.service_requests() if s["status"] == "attention_needed")
     asked = await bot.say(f"close service request {waiting['id']}")
     assert change_rows(asked)["Status"] == ["Needs your attention", "Closed"]
+
+
+@pytest.mark.xfail(strict=True, reason="recognizer: 'change the number of seats of the exchange online subscription' "
+                                       "-> subscriptions.get (0.70); 'add seats to their exchange online' -> "
+                                       "catalog.addons")
+async def test_change_seats_phrased_with_the_number_of_seats(bot: Bot):
+    await bot.say("show fabrikam's subscriptions")
+    form = await bot.say("change the number of seats of the exchange online subscription")
+    assert form.title == "Change the number of seats"
