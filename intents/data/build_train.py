@@ -1,9 +1,10 @@
-"""Expand the hand-written templates (templates_*.txt) into train.jsonl / heldout.jsonl.
+"""Expand the hand-written templates (templates_*.txt) into train.jsonl.
 
 Run: .venv/bin/python -m intents.data.build_train
-Every 5th template of an intent goes to the held-out file only, so held-out scores measure phrasings the
-classifier never saw. Entities come from pools below (fictional names unrelated to any evaluation set);
-`train-customers.json` is the gazetteer for both files, and some customers are deliberately left out of it.
+Every template is used for training; generalisation is measured on tests/intents/data/heldout_hard.jsonl, which
+is written by hand and never read here. Entities come from pools below (fictional names unrelated to any
+evaluation set); `train-customers.json` is the gazetteer, and some customers are deliberately left out of it so
+the slot rules learn to cut names the directory does not know.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from intents.contract import load_intents
 
 HERE = Path(__file__).parent
 SEED = 20260412
+COPIES = 2  # expansions per template with placeholders (different entities each time)
 
 KNOWN_CUSTOMERS = [
     "Adatum", "Bellows College", "Datum Corporation", "Southridge Video", "Consolidated Messenger",
@@ -26,13 +28,18 @@ KNOWN_CUSTOMERS = [
     "Brightpath Tutoring", "Ironbridge Engineering", "Lighthouse Church", "Meadowbrook Elementary",
     "Pacific Rim Imports", "Golden Gate Realty", "Parkview Hotel", "Starling Architects", "Vertex Robotics",
     "Zenith Solar", "Müller Bau GmbH", "Tanaka Trading", "Apex Fitness Ltd", "Juniper Coffee Co", "Adatum Labs",
-    "Northstar Freight", "Zenith Solar Systems", "Harbor & Hill Law",
+    "Northstar Freight", "Zenith Solar Systems", "Harbor & Hill Law", "St. Anne's Clinic", "Dr. Mehta Dental",
+    "Smith-Jones Architects", "A1 Plumbing", "Blackwood & Partners", "Ocean View Resort", "Keller Werkzeug AG",
+    "Rainier Outdoor Co", "Bluebell Nursery School", "Hudson Valley Credit Union", "Sequoia Health Partners",
 ]
 UNKNOWN_CUSTOMERS = [
     "Baker Street Dentists", "Greenleaf Nursery", "Hilltop Vineyards", "Crescent Moon Yoga", "Orchid Spa",
     "Kingfisher Boats", "Willow Creek Farm", "Stone & Sons Masonry", "Prairie Wind Energy", "Maplewood Library",
-    "Atlas Courier", "Riverbend Vets", "Copperleaf Salon", "Bright Smile Orthodontics",
+    "Atlas Courier", "Riverbend Vets", "Copperleaf Salon", "Bright Smile Orthodontics", "Fox & Hound Tavern",
+    "House of Tea", "Little Acorns Daycare", "Carter Brothers Roofing", "Seaside Surf School", "Dunmore Estates",
 ]
+LOWER_UNKNOWN = ["greenleaf nursery", "atlas courier", "fox and hound tavern", "little acorns daycare",
+                 "carter bros roofing"]
 NEW_CUSTOMERS = [
     "Harborview Cafe", "Lumen Optics", "Evergreen Academy", "Pioneer Freight", "Skyward Drones",
     "Blue Fern Studio", "Granite Peak Gym", "Sakura Sushi Bar", "Nordwind AG", "Castle Rock Dental",
@@ -60,6 +67,7 @@ ROLES = ["Global Administrator", "global admin", "User Administrator", "Billing 
          "License Administrator", "SharePoint admin", "Global Reader"]
 DOMAINS = ["harborviewcafe.onmicrosoft.com", "lumenoptics.com", "evergreen-academy.org", "skywarddrones.io",
            "pioneerfreight.onmicrosoft.com", "bluefern.studio", "castlerockdental.com", "nordwind.de"]
+PERIODS_ZH = ["上個月", "這個月", "本月", "今年", "去年", "上季", "2025年", "2026年3月", "本季"]
 PERIODS = ["last month", "this month", "March 2026", "Q1 2026", "2025", "last quarter", "the last 90 days",
            "since January", "between April and June", "this billing period", "yesterday", "last week",
            "this year", "October 2025", "the past 6 months", "previous billing period", "last year"]
@@ -113,8 +121,11 @@ def fill(name: str, rng: random.Random) -> tuple[str, str]:
         if roll < 0.80:
             d = _squash(base) + ".onmicrosoft.com"
             return d, d
-        if roll < 0.90:
+        if roll < 0.87:
             u = rng.choice(UNKNOWN_CUSTOMERS)
+            return u, u
+        if roll < 0.90:
+            u = rng.choice(LOWER_UNKNOWN)
             return u, u
         t = _typo(base, rng)
         return t, t
@@ -171,6 +182,9 @@ def fill(name: str, rng: random.Random) -> tuple[str, str]:
     if name == "mpn":
         v = str(rng.randint(1_000_000, 6_999_999))
         return v, v
+    if name == "period_zh":
+        v = rng.choice(PERIODS_ZH)
+        return v, v
     pools = {"person": PERSONS, "email": EMAILS, "role": ROLES, "domain": DOMAINS, "period": PERIODS,
              "country": COUNTRIES, "cycle": CYCLES, "term": TERMS, "nickname": NICKNAMES, "policy": POLICIES,
              "batch": BATCHES, "title": TITLES, "refname": REFERRALS, "reseller": RESELLERS}
@@ -182,7 +196,8 @@ DEFAULT_SLOT = {"customer": "customer", "newcust": "customer", "frag": "customer
                 "offer": "offer", "addon": "addon", "vm": "offer", "qty": "quantity", "qtyd": "quantity",
                 "qty_zh": "quantity", "money": "quantity", "person": "user", "email": "user", "role": "role",
                 "invoice": "invoice", "sr": "service_request", "order": "order", "domain": "domain",
-                "period": "period", "country": "country", "cycle": "billing_cycle", "term": "term",
+                "period": "period", "period_zh": "period", "country": "country", "cycle": "billing_cycle",
+                "term": "term",
                 "mpn": "mpn_id", "reseller": "reseller", "nickname": "nickname", "policy": "policy",
                 "batch": "batch", "title": "title", "refname": "title"}
 PLACEHOLDER = re.compile(r"\{(\w+)(?::([\w-]+))?\}|\[([^\]]+)\]\((\w+)\)")
@@ -224,38 +239,35 @@ def read_templates() -> dict[str, list[str]]:
     return blocks
 
 
-def build() -> tuple[list[dict], list[dict]]:
+def build() -> list[dict]:
     contract = load_intents()
     rng = random.Random(SEED)
     blocks = read_templates()
     missing = set(contract) - set(blocks)
     if missing:
         raise SystemExit(f"templates missing for intents: {sorted(missing)}")
-    train, held = [], []
+    train = []
     for intent, templates in blocks.items():
         allowed = set(contract[intent].slots)
-        for i, template in enumerate(templates):
-            heldout = len(templates) >= 5 and i % 5 == 3
-            copies = 1 if heldout else (3 if PLACEHOLDER.search(template) else 1)
-            target = held if heldout else train
+        for template in templates:
+            copies = COPIES if PLACEHOLDER.search(template) else 1
             seen = set()
             for _ in range(copies):
                 row = expand(template, intent, rng, allowed)
                 if row["text"] not in seen:
                     seen.add(row["text"])
-                    target.append(row)
-    return train, held
+                    train.append(row)
+    return train
 
 
 def main() -> int:
-    train, held = build()
-    for name, rows in (("train.jsonl", train), ("heldout.jsonl", held)):
-        with open(HERE / name, "w", encoding="utf-8") as f:
-            for row in rows:
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    train = build()
+    with open(HERE / "train.jsonl", "w", encoding="utf-8") as f:
+        for row in train:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
     directory = [{"companyName": n, "domain": _squash(n) + ".onmicrosoft.com"} for n in KNOWN_CUSTOMERS]
     (HERE / "train-customers.json").write_text(json.dumps(directory, indent=1, ensure_ascii=False) + "\n")
-    print(f"train {len(train)} rows, heldout {len(held)} rows, {len(directory)} customers")
+    print(f"train {len(train)} rows, {len(directory)} customers")
     return 0
 
 
