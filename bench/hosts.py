@@ -134,13 +134,10 @@ async def run_bot(sandbox_url: str, state_path: str, rate_limit: int) -> None:
     transport = CountingTransport()
     client = PartnerCenterClient(sandbox_url, StaticTokenProvider(TOKEN), rate_limit_per_minute=rate_limit or None,
                                  transport=transport)
-    engine = build_engine(settings, client=client)
-    model_started = time.perf_counter()
-    engine.recognizer.model  # noqa: B018 - load the intent model now, not in the first user's turn
-    model_s = time.perf_counter() - model_started
+    engine = build_engine(settings, client=client)  # also loads the intent model (wiring warms it up)
     app = create_app(settings, engine=engine)
     _bench_routes(app, engine, transport)
-    await _serve(app, started, {"model_load_s": round(model_s, 3)})
+    await _serve(app, started)
 
 
 async def run_echo() -> None:

@@ -186,7 +186,6 @@ async def run_turns(conversations: int = 50, think_ms: int = 2000, customers: in
                                                      {"bot": bot, "sandbox": sandbox})
                         bot_figures["peak_rss_mb"] = _mb(bot.peak_rss_bytes())
                         bot_figures["startup_s"] = bot.info.get("startup_s")
-                        bot_figures["model_load_s"] = bot.info.get("model_load_s")
             finally:
                 await connector.stop()
         bot_figures["state_bytes"] = state_bytes(state_path, conversations + 1)
