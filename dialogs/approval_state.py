@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -338,6 +338,20 @@ def retry(record: ApprovalRecord, actor: Actor, version: int, now: datetime) -> 
     return _apply(record, "retried", actor, now, status=Status.APPROVED, failure=None,
                   attempt=record.attempt + 1 if fresh else record.attempt,
                   cart_id=None if fresh else record.cart_id)
+
+
+def approve_or_retry(record: ApprovalRecord, actor: Actor, version: int, now: datetime,
+                     stuck_after: timedelta) -> Transition:
+    """What the card's "approve" verb means: approve a pending request, retry a failed order, or resume an
+    approval whose order has not finished for `stuck_after` (e.g. after a crash). A quick second click on an
+    approval that is still being ordered stays an idempotent approve."""
+    if record.status == Status.FAILED:
+        return retry(record, actor, version, now)
+    if record.status == Status.APPROVED and record.history:
+        last = datetime.fromisoformat(record.history[-1].at)
+        if now - last > stuck_after:
+            return retry(record, actor, version, now)
+    return approve(record, actor, version, now)
 
 
 def cart_created(record: ApprovalRecord, attempt: int, cart_id: str) -> Transition:

@@ -18,6 +18,7 @@ from dialogs.approval_text import say
 
 MAX_LISTED = 8
 STUCK_AFTER = timedelta(minutes=5)  # an `approved` record older than this offers a retry (same request ids)
+# The card's verbs (card action contract): a failed or stuck order is retried with "approve" on its current version.
 
 
 def refresh_ids(record: ApprovalRecord) -> list[str]:
@@ -72,10 +73,10 @@ def card_for(record: ApprovalRecord, view: View, locale: str, now: datetime, *, 
         card["body"].append(text(say("notice.ordering", locale), color="Accent"))
         if view == "approver" and now - _last_change(record, now) > STUCK_AFTER:
             card["body"].append(text(say("notice.stuck", locale), subtle=True))
-            card["actions"].append(execute(say("retry.button", locale), "retry", data))
+            card["actions"].append(execute(say("retry.button", locale), "approve", data))
     if status == Status.FAILED:
         if view == "approver":
-            card["actions"].append(execute(say("retry.button", locale), "retry", data, style="positive"))
+            card["actions"].append(execute(say("retry.button", locale), "approve", data, style="positive"))
         # Keep refreshing for approvers so that everyone who may retry gets the button.
         card["refresh"]["userIds"] = refresh_ids(record)
     if status == Status.ORDERED and record.result:

@@ -6,8 +6,9 @@ approvers (a configured channel or group chat, else the approvers' personal chat
 answers the card's Universal Actions:
 
 - `refresh` only reads (an automatic refresh never changes anything) and returns the caller's view;
-- `approve` / `reject` (with a reason) / `withdraw` / `retry` are checked against the record and the caller's
-  roles *now*; the card only says which request and version it was drawn from.
+- `approve` / `reject` (with a reason) / `withdraw` are checked against the record and the caller's roles
+  *now*; the card only says which request and version it was drawn from. On a failed (or stuck) order the
+  approver's button "Retry the order" sends `approve` again, which retries it.
 
 An approval is written synchronously (Teams gives an invoke about five seconds) and the purchase runs in a
 background task (`drain()` waits for it): cart and checkout with MS-RequestIds derived from the approval id
@@ -33,7 +34,7 @@ from dialogs import views
 from dialogs.approval_state import Actor, ApprovalRecord, Failure, Person, PostedCard, Refusal, Status, Transition
 from dialogs.approval_store import ApprovalStore, PeopleIndex, new_request_id
 from dialogs.approval_text import say
-from dialogs.approval_views import card_for, message_card, reject_form, view_for
+from dialogs.approval_views import STUCK_AFTER, card_for, message_card, reject_form, view_for
 from dialogs.context import OperationContext
 from dialogs.policy import AuditSink, MemoryAudit, RolePolicy
 from dialogs.registry import Operation, Preview, Registry
@@ -43,7 +44,7 @@ from partner_center import errors
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-VERBS = ("refresh", "approve", "reject", "withdraw", "retry")
+VERBS = ("refresh", "approve", "reject", "withdraw")  # the card action contract's Action.Execute verbs
 
 
 class ApprovalChannel(Protocol):
@@ -320,18 +321,17 @@ class ApprovalService:
                 return InvokeResult(card=message_card(say("notice.not_found", locale, request_id=request_id),
                                                       locale))
             return InvokeResult(card=card_for(record, view_for(record, actor.id, roles), locale, now))
-        if verb == "approve":
-            transition = await self.store.change(request_id, lambda r: sm.approve(r, actor, version, now))
+        if verb == "approve":  # also "retry" on a failed (or stuck) order: same button place, same rules
+            transition = await self.store.change(
+                request_id, lambda r: sm.approve_or_retry(r, actor, version, now, STUCK_AFTER))
         elif verb == "reject":
             reason = data.get("reason") if isinstance(data.get("reason"), str) else None
             transition = await self.store.change(request_id, lambda r: sm.reject(r, actor, version, reason, now))
             if transition.refusal == Refusal.REASON_REQUIRED and transition.record is not None:
                 error = say("reject.reason_required", locale) if reason is not None else None
                 return InvokeResult(card=reject_form(transition.record, locale, now, error=error))
-        elif verb == "withdraw":
-            transition = await self.store.change(request_id, lambda r: sm.withdraw(r, actor, version, now))
         else:
-            transition = await self.store.change(request_id, lambda r: sm.retry(r, actor, version, now))
+            transition = await self.store.change(request_id, lambda r: sm.withdraw(r, actor, version, now))
         return await self._answer(transition, actor, turn, request_id)
 
     async def _answer(self, transition: Transition, actor: Actor, turn: Turn, request_id: str) -> InvokeResult:
