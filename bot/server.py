@@ -26,7 +26,7 @@ from bot.approvals import PeopleRecorder
 from bot.config import Settings, SettingsError
 from bot.handler import PartnerBotHandler
 from bot.proactive import ProactiveNotifier
-from bot.storage import make_storage
+from bot.storage import close_storage, make_storage
 from bot.translate import message_invoke_body
 from dialogs.turn import ConversationEngine
 
@@ -152,13 +152,13 @@ def create_app(
 ) -> web.Application:
     """The aiohttp app. Without `engine`, `bot.wiring.build_engine(settings)` builds one. An engine with an
     `attach_notifier(notifier)` method receives the app's `ProactiveNotifier`."""
-    if engine is None:
-        from bot.wiring import build_engine
-
-        engine = build_engine(settings)
     owns_storage = storage is None
     if storage is None:
         storage = make_storage(settings)
+    if engine is None:
+        from bot.wiring import build_engine
+
+        engine = build_engine(settings, storage=storage)  # one store for state, approvals and the audit log
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_auth_configuration()))
     handler = PartnerBotHandler(engine, ConversationState(storage), UserState(storage), storage=storage)
     adapter.on_turn_error = make_on_turn_error(handler)
@@ -177,9 +177,9 @@ def create_app(
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
 
-    if owns_storage and hasattr(storage, "close"):
+    if owns_storage:
         async def _close_storage(_: web.Application) -> None:
-            storage.close()
+            await close_storage(storage)  # SQLite file, or the blob client's HTTP session
 
         app.on_cleanup.append(_close_storage)
     return app

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from botbuilder.core import Storage
+
 import dialogs.ops  # noqa: F401  (fills the registry)
 from bot.config import Settings
 from dialogs.approvals import ApprovalService, ApprovalSettings
 from dialogs.directory import DirectoryCache
 from dialogs.engine import Engine
 from dialogs.ops import purchases
-from dialogs.policy import AuditSink, MemoryAudit, RolePolicy
+from dialogs.policy import AuditSink, RolePolicy
 from dialogs.registry import Registry, registry
 from intents.llm_tools import ToolSpec
 from partner_center import PartnerCenterClient
@@ -78,12 +80,15 @@ def build_recognizer(settings: Settings, *, operations: Registry | None = None):
 
 
 def build_engine(settings: Settings, *, client: PartnerCenterClient | None = None,
-                 audit: AuditSink | None = None) -> Engine:
+                 audit: AuditSink | None = None, storage: Storage | None = None) -> Engine:
+    """The engine; its audit log lives in `storage` (the app's bot storage) or in storage made from settings."""
+    from bot.audit import StorageAuditLog
     from bot.roles import load_roles
+    from bot.storage import make_storage
 
     client = client or build_client(settings)
     roles = load_roles(settings.roles_file or None)
-    audit = audit or MemoryAudit()
+    audit = audit or StorageAuditLog(storage if storage is not None else make_storage(settings))
     return Engine(
         registry,
         client,
