@@ -74,6 +74,9 @@ def bot_entry_row(entry: Mapping[str, Any], locale: str) -> dict[str, Any]:
     error = entry.get("error") if isinstance(entry.get("error"), Mapping) else {}
     who = _person(entry.get("user")) or _person(entry.get("approver")) or _person(entry.get("requester"))
     outcome = str(entry.get("outcome") or "")
+    approval = entry.get("approval") if isinstance(entry.get("approval"), Mapping) else {}
+    approval_id = entry.get("approval_id") or approval.get("id")
+    orders = entry.get("orders") if isinstance(entry.get("orders"), list) else []
     details = [
         format_datetime(entry.get("at"), locale),
         t("audit.by", locale, name=who) if who else None,
@@ -81,7 +84,8 @@ def bot_entry_row(entry: Mapping[str, Any], locale: str) -> dict[str, Any]:
         _changes(before if isinstance(before, Mapping) else {}, after if isinstance(after, Mapping) else {}, locale)
         if isinstance(before, Mapping) or isinstance(after, Mapping) else None,
         _parameters(entry.get("parameters"), locale),
-        t("audit.approval", locale, id=entry["approval_id"]) if entry.get("approval_id") else None,
+        t("audit.approval", locale, id=approval_id) if approval_id else None,
+        t("audit.orders", locale, ids=join_list([str(o) for o in orders], locale)) if orders else None,
         t("audit.request", locale, id=entry["request_id"]) if entry.get("request_id") else None,
         t("audit.error", locale, code=str(error.get("code") or error.get("status") or "?"),
           correlation_id=str(error.get("correlation_id") or "—")) if error else None,
