@@ -7,6 +7,10 @@
   (conversation references, approvals, the audit index) behave the same on every store;
 - a read that fails for any reason other than "not found" raises (the SDK drops such keys silently, which
   would look like "no state" and could restart an approval);
+- only items written with an ``e_tag`` field ("store items", e.g. an approval record) get the blob's eTag on
+  read; plain state dicts (`ConversationState`, `UserState`) do not, so their writes stay unconditional and two
+  quick turns of one conversation on two instances never fail each other (as with `SqliteStorage`; the SDK
+  adds the eTag to everything, and the later of two overlapping turns then crashes on a 412);
 - a successful write puts the new eTag into the caller's item, like `SqliteStorage`;
 - `create_if_absent(key, item)` writes only when the blob does not exist (If-None-Match: *), which the audit
   log uses to start a new index segment without a race between bot instances;
@@ -93,7 +97,8 @@ class AzureBlobStorage(BlobStorage):
         """As the SDK's, without its deprecated `content_as_text`."""
         blob = await blob_client.download_blob()
         item = json.loads((await blob.readall()).decode("utf-8"))
-        item["e_tag"] = _clean_etag(blob.properties.etag)
+        if isinstance(item, dict) and "e_tag" in item:  # only store items: plain state stays last-writer-wins
+            item["e_tag"] = _clean_etag(blob.properties.etag)
         return Unpickler().restore(item)
 
     async def write(self, changes: dict[str, object]) -> None:
@@ -124,7 +129,8 @@ class AzureBlobStorage(BlobStorage):
         """Write `item` only if `key` does not exist yet; False when it already does. Sets the item's eTag."""
         await self._initialize()
         body = dict(item)
-        body.pop("e_tag", None)
+        if "e_tag" in body:
+            body["e_tag"] = "*"  # the field marks a store item; its value is the blob's eTag on every read
         try:
             result = await self._client.get_blob_client(key).upload_blob(self._store_item_to_str(body),
                                                                          overwrite=False)

@@ -157,3 +157,19 @@ def test_blob_settings_are_kept_out_of_repr():
                                  env_file=None)
     assert settings.blob_container == "bot-state" and settings.storage_kind == "blob"
     assert ACCOUNT_KEY not in repr(settings)
+
+
+async def test_plain_state_is_last_writer_wins_and_store_items_are_guarded(blob):
+    """Like SqliteStorage: ConversationState-style dicts get no eTag (two overlapping turns never crash each
+    other), items that carry an e_tag field get the blob's eTag and conditional writes."""
+    await blob.write({"state": {"dialog": 1}, "item": {"v": 1, "e_tag": "*"}})
+    first, second = await blob.read(["state", "item"]), await blob.read(["state", "item"])
+    assert "e_tag" not in first["state"] and first["item"]["e_tag"]
+    first["state"]["dialog"], second["state"]["dialog"] = 2, 3
+    await blob.write({"state": first["state"]})
+    await blob.write({"state": second["state"]})  # no conflict: last writer wins
+    assert (await blob.read(["state"]))["state"]["dialog"] == 3
+    first["item"]["v"], second["item"]["v"] = 2, 3
+    await blob.write({"item": first["item"]})
+    with pytest.raises(ETagConflictError):
+        await blob.write({"item": second["item"]})
