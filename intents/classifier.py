@@ -1,7 +1,7 @@
 """A small multi-class averaged perceptron over sparse string features, in pure Python.
 
-Chosen over logistic regression because training only touches weights on mistakes (a second or so for a few
-thousand examples) and prediction is a handful of dictionary look-ups, which keeps p99 latency well under 5 ms.
+Chosen over logistic regression because training only touches weights on mistakes (a couple of seconds for
+several thousand examples) and prediction is a handful of dictionary look-ups, which keeps p99 latency well under 5 ms.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ class Perceptron:
     def scores(self, feats: list[str]) -> dict[str, float]:
         totals: dict[str, float] = defaultdict(float)
         weights = self.weights
-        for f in feats:
+        for f in dict.fromkeys(feats):  # a feature counts once, as in training
             w = weights.get(f)
             if w:
                 for cls, value in w.items():
@@ -39,66 +39,60 @@ class Perceptron:
 
     temperature = 1.5
 
-    def train(self, data: list[tuple[list[str], str]], epochs: int = 5, seeds: tuple[int, ...] = (7, 11, 23)) -> None:
+    def train(self, data: list[tuple[list[str], str]], epochs: int = 5, seeds: tuple[int, ...] = (7, 11)) -> None:
         """Average of one averaged perceptron per seed (different example orders): steadier decisions at no
         prediction cost, because the average of linear models is one linear model."""
         self.classes = sorted({label for _, label in data})
-        merged: dict[str, dict[str, float]] = {}
+        class_id = {c: i for i, c in enumerate(self.classes)}
+        feature_id: dict[str, int] = {}
+        xs = [sorted({feature_id.setdefault(f, len(feature_id)) for f in feats}) for feats, _ in data]
+        ys = [class_id[label] for _, label in data]
+        merged: list[dict[int, float]] = [{} for _ in feature_id]
         for seed in seeds:
-            for feat, row in self._train_once(data, epochs, seed).items():
-                target = merged.setdefault(feat, {})
+            for target, row in zip(merged, self._train_once(xs, ys, len(self.classes), len(feature_id), epochs, seed),
+                                   strict=True):
                 for cls, w in row.items():
                     target[cls] = target.get(cls, 0.0) + w / len(seeds)
-        self.weights = {f: {c: round(w, 5) for c, w in row.items() if abs(w) > 1e-4} for f, row in merged.items()}
+        names = list(feature_id)
+        self.weights = {}
+        for fid, row in enumerate(merged):
+            kept = {self.classes[c]: round(w, 4) for c, w in row.items() if abs(w) > 1e-3}
+            if kept:
+                self.weights[names[fid]] = kept
 
-    def _train_once(self, data: list[tuple[list[str], str]], epochs: int, seed: int) -> dict[str, dict[str, float]]:
-        weights: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        totals: dict[tuple[str, str], float] = defaultdict(float)
-        stamps: dict[tuple[str, str], int] = defaultdict(int)
-        step = 0
+    @staticmethod
+    def _train_once(xs: list[list[int]], ys: list[int], n_classes: int, n_features: int, epochs: int,
+                    seed: int) -> list[dict[int, float]]:
+        """Averaged multi-class perceptron with a margin: learn whenever the gold class does not win by >= 1.
+
+        Integer ids and the "w - u / steps" averaging trick keep one pass over 5k examples near 0.3 s."""
+        weights: list[dict[int, float]] = [{} for _ in range(n_features)]
+        stamped: list[dict[int, float]] = [{} for _ in range(n_features)]
+        step = 1
         rng = random.Random(seed)
-        order = list(range(len(data)))
-
-        def update(feat: str, cls: str, delta: float) -> None:
-            key = (feat, cls)
-            totals[key] += (step - stamps[key]) * weights[feat][cls]
-            stamps[key] = step
-            weights[feat][cls] += delta
-
+        order = list(range(len(xs)))
+        lowest = float("-inf")
+        classes = range(n_classes)
         for _ in range(epochs):
             rng.shuffle(order)
             for idx in order:
-                feats, gold = data[idx]
-                step += 1
-                scores: dict[str, float] = defaultdict(float)
+                feats, gold = xs[idx], ys[idx]
+                scores = [0.0] * n_classes
                 for f in feats:
-                    w = weights.get(f)
-                    if w:
-                        for cls, value in w.items():
-                            scores[cls] += value
-                guess = max(scores.items(), key=lambda kv: (kv[1], kv[0]))[0] if scores else ""
-                # margin update: also learn when the gold class wins only narrowly
-                if guess != gold or scores[gold] - max(
-                        (v for c, v in scores.items() if c != gold), default=0.0) < 1.0:
-                    rival = guess if guess != gold else max(
-                        ((c, v) for c, v in scores.items() if c != gold), key=lambda kv: (kv[1], kv[0]),
-                        default=(None, 0))[0]
+                    for cls, value in weights[f].items():
+                        scores[cls] += value
+                gold_score = scores[gold]
+                scores[gold] = lowest
+                rival = max(classes, key=scores.__getitem__)
+                if gold_score - scores[rival] < 1.0:
                     for f in feats:
-                        update(f, gold, 1.0)
-                        if rival:
-                            update(f, rival, -1.0)
-        averaged: dict[str, dict[str, float]] = {}
-        for feat, per_class in weights.items():
-            row = {}
-            for cls, w in per_class.items():
-                key = (feat, cls)
-                total = totals[key] + (step - stamps[key]) * w
-                avg = total / step
-                if abs(avg) > 1e-4:
-                    row[cls] = round(avg, 5)
-            if row:
-                averaged[feat] = row
-        return averaged
+                        w, u = weights[f], stamped[f]
+                        w[gold] = w.get(gold, 0.0) + 1.0
+                        u[gold] = u.get(gold, 0.0) + step
+                        w[rival] = w.get(rival, 0.0) - 1.0
+                        u[rival] = u.get(rival, 0.0) - step
+                step += 1
+        return [{cls: w[cls] - u[cls] / step for cls in w} for w, u in zip(weights, stamped, strict=True)]
 
     def to_json(self) -> dict:
         return {"classes": self.classes, "weights": self.weights}

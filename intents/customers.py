@@ -148,6 +148,7 @@ class CustomerDirectory:
             customer = self._domains.get(m.group().lower())
             if customer:
                 candidates.append((99, 1.0, CustomerMention(m.start(), m.end(), m.group(), customer, 1.0)))
+        tokens = [t for t in tokens if t.text != "."]  # "St. Brigid's" is stored without the dot
         keys = [_name_key(t) for t in tokens]
         for i, tok in enumerate(tokens):
             if not tok.is_word:

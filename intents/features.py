@@ -8,6 +8,11 @@ from intents.entities import Analysis
 from intents.lexicon import CONCEPTS, NORMALIZE
 from intents.matcher import Corrector
 
+# "what's" -> what is, "Contoso's" -> possessive marker, "don't" -> do not: the clitic after an apostrophe
+_CLITICS = {"t": ("not",), "re": ("are",), "ve": ("have",), "ll": ("will",), "d": ("would",), "m": ("am",)}
+_IS_HOSTS = {"what", "that", "it", "who", "where", "how", "there", "here", "he", "she", "when", "which", "why"}
+_RESERVATION_PHRASES = {"Azure Reserved VM Instances"}
+
 SPAN_TOKENS = {"email": "<email>", "guid": "<guid>", "domain": "<domain>", "invoice": "<invoice>",
                "srid": "<srid>", "longid": "<longid>", "vm": "<vm>"}
 
@@ -24,7 +29,8 @@ def word_keys(analysis: Analysis, corrector: Corrector | None) -> list[str]:
         marks.append((s.start, s.end, key))
     marks += [(c.start, c.end, "<cust>") for c in analysis.customers]
     for p in analysis.products:
-        marks.append((p.start, p.end, "<addonprod>" if analysis.is_addon(p) else "<prod>"))
+        kind = "<addonprod>" if analysis.is_addon(p) else "<vm>" if p.phrase in _RESERVATION_PHRASES else "<prod>"
+        marks.append((p.start, p.end, kind))
     marks += [(n.start, n.end, "<num>") for n in analysis.numbers]
     marks += [(r.start, r.end, "<role>") for r in analysis.roles
               if all(not (p.start < r.end and r.start < p.end) for p in analysis.products)]
@@ -32,7 +38,8 @@ def word_keys(analysis: Analysis, corrector: Corrector | None) -> list[str]:
     keys: list[str] = []
     mi = 0
     last_mark_end = -1
-    for tok in analysis.tokens:
+    tokens = analysis.tokens
+    for ti, tok in enumerate(tokens):
         while mi < len(marks) and marks[mi][1] <= tok.start:
             mi += 1
         if mi < len(marks) and marks[mi][0] < tok.end and tok.start < marks[mi][1]:
@@ -50,6 +57,14 @@ def word_keys(analysis: Analysis, corrector: Corrector | None) -> list[str]:
                 keys.append(tok.text)
             continue
         low = tok.low
+        if ti >= 2 and tokens[ti - 1].text == "'" and tokens[ti - 1].start == tokens[ti - 2].end \
+                and tok.start == tokens[ti - 1].end:
+            if low == "s":
+                keys.append("is" if tokens[ti - 2].low in _IS_HOSTS else "'s")
+                continue
+            if low in _CLITICS:
+                keys.extend(_CLITICS[low])
+                continue
         if low in NORMALIZE:
             keys.extend(NORMALIZE[low])
             continue
@@ -59,8 +74,8 @@ def word_keys(analysis: Analysis, corrector: Corrector | None) -> list[str]:
             fixed = None if is_name else corrector.correct(low)
             if fixed is None:
                 key = "<cap>" if tok.text[0].isupper() else ("<n>" if low.isdigit() else "<unk>")
-                if keys and keys[-1] == key:
-                    continue
+                if keys and (keys[-1] == key or keys[-1] == "<cap>" and key == "<unk>"):
+                    continue  # one key per unknown name ("Kiosk lockdown"), whatever its words
                 keys.append(key)
                 continue
             low = fixed

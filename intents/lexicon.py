@@ -127,7 +127,9 @@ NORMALIZE: dict[str, tuple[str, ...]] = {
     "addon": ("add", "on"), "addons": ("add", "ons"), "cancelled": ("canceled",), "cancelling": ("canceling",),
     "organisation": ("organization",), "ri": ("reserved", "instance"), "ris": ("reserved", "instances"),
     "vm": ("virtual", "machine"), "vms": ("virtual", "machines"), "tix": ("tickets",),
-    "whats": ("what", "is"), "dont": ("do", "not"), "don": ("do",), "cant": ("can", "not"), "im": ("i", "am"),
+    "whats": ("what", "is"), "dont": ("do", "not"), "don": ("do",), "doesn": ("does",), "didn": ("did",),
+    "isn": ("is",), "aren": ("are",), "shouldn": ("should",), "wasn": ("was",), "whoami": ("who", "am", "i"),
+    "cant": ("can", "not"), "im": ("i", "am"),
     "ok": ("okay",), "msft": ("microsoft",), "ms": ("microsoft",), "pc": ("partner", "center"),
     "centre": ("center",), "mca": ("microsoft", "customer", "agreement"), "recon": ("reconciliation",),
     "yr": ("year",), "yrs": ("years",), "mo": ("month",), "mos": ("months",), "users'": ("users",),
@@ -172,6 +174,9 @@ for _concept, _words in {
     "@role": "role roles admin administrator administrators rights permissions",
     "@usage": "usage used using consumption spend spent spending utilization",
     "@sub": "subscription subscriptions sub subs plan 訂閱",
+    "@help": "help tips tip guide tutorial instructions commands examples manual documentation faq usage 說明 教學",
+    "@analytics": "analytics insights insight stats statistics trends trend performance performing metrics kpi kpis "
+                  "dashboard growth 分析 統計 趨勢",
     "@oos": "weather rain raining snow snowing sunny forecast temperature joke jokes riddle riddles pizza lunch "
             "dinner breakfast flight flights hotel movie movies music song songs recipe netflix spotify hulu disney "
             "youtube xbox playstation football soccer basketball match news stock stocks taxi uber restaurant "

@@ -17,6 +17,18 @@ def _deletes(word: str, depth: int) -> set[str]:
     return out
 
 
+def _short_typo(typed: str, known: str) -> bool:
+    """A 4-letter word is only a typo for swapped or dropped letters ("lsit", "usrs"): with substitutions allowed,
+    everyday words would become domain words ("play" -> "plan", "mate" -> "make")."""
+    if len(known) == len(typed) + 1:
+        return True
+    if len(known) != len(typed):
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(typed, known, strict=True)) if a != b]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == known[diff[1]] \
+        and typed[diff[1]] == known[diff[0]]
+
+
 class Corrector:
     """Maps an unknown word to the closest known word (SymSpell-style deletion index, so lookups stay fast)."""
 
@@ -44,7 +56,7 @@ class Corrector:
             for c in candidates:
                 limit = min(tol, typo_tolerance(c))
                 dist = edit_distance(word, c, limit)
-                if dist <= limit and c[0] == word[0]:
+                if dist <= limit and c[0] == word[0] and (len(word) > 4 or _short_typo(word, c)):
                     scored.append((dist, -self.freq.get(c, 0), c))
             if scored:
                 best = min(scored)[2]

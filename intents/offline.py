@@ -36,8 +36,8 @@ _MODEL_SOURCES = ("features.py", "entities.py", "lexicon.py", "classifier.py", "
 
 _CORRECTION = re.compile(r"(?:\bno,?\s+wait\b|\bactually\b|\bi mean\b|\bscratch that\b|\bcorrection\b|\bsorry\b|"
                          r"\bon second thought\b|\bno no\b|\bwait\b|不對|不是|應該是|改成)[,:]?\s*", re.I)
-_NEGATED = re.compile(r"^\s*(?:please\s+)?(?:don'?t|do not|dont|never|not|no need to|no)\b(?!\s+(?:one|longer))",
-                      re.I)
+_NEGATED = re.compile(r"^\s*(?:please\s+)?(?:(?:don'?t|do not|dont|never|not|no need to|no)\b(?!\s+(?:one|longer))"
+                      r"|不要|別|不用|不必|先不要)", re.I)
 _INSTEAD = re.compile(r"\b(?:instead of|rather than|not)\s+\w+ing\b.*$|\binstead\b", re.I)
 _CLAUSE = re.compile(r"\s*(?:[,;.]|\bbut\b|，|；)\s*", re.I)
 _FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|same for|same thing for|now for|also for|and for|"
@@ -193,10 +193,17 @@ class OfflineRecognizer:
             none_score = dict(ranked).get(NONE_INTENT, 0.0)
             ranked = [(NONE_INTENT, max(none_score, 0.9))] + [r for r in ranked if r[0] != NONE_INTENT]
             intent, score = ranked[0]
-        if intent not in _CONVERSATION and not _has_domain_signal(keys):
+        elif intent == NONE_INTENT and any(k in _ENTITY_KEYS for k in keys):
+            # a directory customer, a product or an id: a Partner Center request in words training never had
+            best = next(((i, s) for i, s in ranked if i not in _CONVERSATION), None)
+            if best and best[1] >= _ENTITY_RESCUE:
+                ranked = [best] + [r for r in ranked if r[0] != best[0]]
+                intent, score = ranked[0]
+        if not _has_domain_signal(keys) and (intent not in _CONVERSATION or score < _WEAK_CONVERSATION):
             # out of scope wins close calls when nothing in the message points at Partner Center
             none_score = dict(ranked).get(NONE_INTENT, 0.0)
-            if score < self._none_threshold or none_score >= score * self._none_ratio:
+            if score < self._none_threshold or none_score >= score * self._none_ratio \
+                    or (intent in _CONVERSATION and intent != NONE_INTENT):
                 ranked = [(NONE_INTENT, max(none_score, 1.0 - score))] + [r for r in ranked if r[0] != NONE_INTENT]
                 intent, score = ranked[0]
         slots: dict[str, str] = {}
@@ -207,6 +214,8 @@ class OfflineRecognizer:
 
 
 _CONVERSATION = {NONE_INTENT, "help", "cancel", "greeting", "whoami"}
+_ENTITY_RESCUE = 0.15  # least confidence for a task intent to beat `none` when the message names an entity
+_WEAK_CONVERSATION = 0.4  # below this, "help"/"greeting"/... guesses on unknown words are out of scope instead
 _DOMAIN_KEYS = {"<cust>", "<prod>", "<addonprod>", "<invoice>", "<srid>", "<longid>", "<guid>", "<domain>",
                 "<email>", "<role>", "<vm>", "subscription", "subscriptions", "licence", "licences", "seat", "seats",
                 "customer", "customers", "tenant", "tenants", "invoice", "invoices", "partner", "reseller",

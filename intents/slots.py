@@ -33,7 +33,7 @@ PERIOD_PATTERNS = [
 ]
 PERIOD_RE = [re.compile(p, re.I) for p in PERIOD_PATTERNS]
 TERM_RE = re.compile(
-    r"\b(?:P\d+[YM]|(?:monthly|annual|yearly|one-year|three-year|\d+-year|\d+-month)\s+term|"
+    r"\b(?:P\d+[YM]|(?:monthly|annual|yearly)\s+term|"
     r"(?:\d+|one|two|three|five)[- ](?:years?|yrs?|months?))\b", re.I)
 CYCLE_RE = re.compile(r"\b(monthly|annual|annually|yearly|triennial|one[- ]time)\b(?!\s+term)", re.I)
 MPN_RE = re.compile(r"\b(?:mpn|partner\s*id|partnerid|partner|id)\s*(?:id|number|#|no\.?)?\s*:?\s*(\d{5,8})\b", re.I)
@@ -358,7 +358,7 @@ class SlotFiller:
         text = a.text
         end_clause = r"(?=\s+(?:for|at|on|in|from|to)\s+[A-Z\w]|[?!.,;]|\s*$)"
         if "nickname" in allow:
-            for rx in (r"\b(?:to|as)\s+[\"']?([^\"'?!.,;]+?)[\"']?\s*[?!.]?\s*$",
+            for rx in (r"[\"]([^\"]+)[\"]\s*[?!.]?\s*$",r"\b(?:to|as)\s+[\"']?([^\"'?!.,;]+?)[\"']?\s*[?!.]?\s*$",
                        r"\b(?:nickname|name|called|call\s+.+?\s(?:sub|subscription))\s+[\"']?([^\"'?!.,;]+?)[\"']?"
                        r"\s*[?!.]?\s*$"):
                 m = re.search(rx, text, re.I)
@@ -370,6 +370,8 @@ class SlotFiller:
             m = None
             if intent.startswith("referrals."):
                 m = (re.search(r"[:：\-]\s+(.+?)\s*[.!?]?\s*$", text)
+                     or re.search(r"\b(?:called|named)\s+[\"']?(.+?)[\"']?\s*[.!?]?\s*$", text)
+                     or re.search(r"\bthe\s+([A-Z][^,;:?!]*?)\s+(?:referral|lead)\b", text)
                      or re.search(r"\breferral\s+(?:called\s+|named\s+)?([A-Z].+?)" + r"(?=\s+(?:as|to)\s+\w+\s*$|"
                                   r"\s*[?!.]?\s*$)", text))
             else:
@@ -427,7 +429,8 @@ class SlotFiller:
             c = mentions[0]
             take("customer", c.start, c.end, c.surface)
             return
-        runs = self._cap_runs(a, used)
+        runs = [r for r in self._cap_runs(a, used)
+                if text[r[0]:r[1]].lower() not in COUNTRIES and text[r[0]:r[1]] not in COUNTRY_CODES]
         if runs:
             scored = []
             for r in runs:
@@ -453,7 +456,7 @@ class SlotFiller:
                 take("customer", best[0], best[1], strip_possessive(text[best[0]:best[1]]))
                 return
         m = re.search(r"(?:^|[\s幫為替給])([A-Za-z][\w&'. -]*?)\s*的", text)
-        if m and a.tokens and any(t.is_cjk for t in a.tokens):
+        if m and a.tokens and any(t.is_cjk for t in a.tokens) and not any(_overlap(m.span(1), u) for u in used):
             take("customer", *m.span(1))
             return
         # all-lowercase unknown name after a trigger word, e.g. "subs for baker plumbing"

@@ -43,7 +43,10 @@ LOWER_UNKNOWN = ["greenleaf nursery", "atlas courier", "fox and hound tavern", "
 NEW_CUSTOMERS = [
     "Harborview Cafe", "Lumen Optics", "Evergreen Academy", "Pioneer Freight", "Skyward Drones",
     "Blue Fern Studio", "Granite Peak Gym", "Sakura Sushi Bar", "Nordwind AG", "Castle Rock Dental",
+    "Wildflower Events", "Ostara Biotech", "Cobblestone Books", "Marlow & Keane Solicitors", "Kite Hill Farm",
 ]
+# new customers the directory already lists (a customer created moments ago, or a sandbox re-run)
+LISTED_NEW_CUSTOMERS = NEW_CUSTOMERS[::2]
 PRODUCTS = [
     "Microsoft 365 E3", "M365 E3", "E3", "E5", "Microsoft 365 E5", "Office 365 E1", "O365 E3", "Office 365 E3",
     "Business Premium", "Microsoft 365 Business Premium", "BP", "Business Standard", "Business Basic",
@@ -57,7 +60,9 @@ ADDONS = ["Audio Conferencing", "Teams Phone Standard", "Exchange Online Archivi
           "Defender for Office 365 (Plan 1)", "Advanced Threat Protection", "Teams Premium", "Microsoft Purview"]
 VMS = ["D4s v5", "D2s v3", "B2ms", "E8s v5", "F4s v2", "D8as v5", "B4ms"]
 PERSONS = ["Maria Lopez", "Kenji Sato", "Priya Raman", "Tom O'Neil", "Ana Costa", "Lars Nilsson", "Fatima Khan",
-           "Jonas Weber", "Emily Chen", "Rafael Diaz", "Grace Hopper", "Omar Haddad", "Sofia Rossi"]
+           "Jonas Weber", "Emily Chen", "Rafael Diaz", "Grace Hopper", "Omar Haddad", "Sofia Rossi", "Chidi Okeke",
+           "Mei Lin", "Pablo Herrera", "Ingrid Berg", "Yusuf Demir", "Claire Dubois", "Arjun Mehta", "Zoe Walsh",
+           "Hiroshi Tanaka", "Nora Kelly", "Ewa Kowalczyk", "Daniel Kim", "Aaliyah Brooks", "Sven Larsen"]
 EMAILS = ["maria.lopez@adatum.com", "k.sato@tanakatrading.onmicrosoft.com", "priya@redwoodanalytics.com",
           "tom.oneil@parkviewhotel.com", "ana@sunrisebakery.onmicrosoft.com", "lars.n@zenithsolar.com",
           "fkhan@eastsidepeds.org", "jonas.weber@muellerbau.de", "emily.chen@vertexrobotics.io",
@@ -75,15 +80,24 @@ COUNTRIES = ["Germany", "US", "UK", "France", "Japan", "Canada", "DE", "Australi
              "Brazil", "India", "Spain"]
 CYCLES = ["monthly", "annual", "annually", "yearly"]
 TERMS = ["1 year", "3 years", "1-year", "P1Y", "monthly term", "3-year", "P1M", "annual term"]
-NICKNAMES = ["HQ Staff", "Warehouse Team", "Sales Floor", "Front Desk Licences", "Board Members", "Clinic A"]
-POLICIES = ["Kiosk mode", "Skip privacy settings", "Standard OOBE", "Frontline devices", "Shared PCs"]
-BATCHES = ["April laptops", "Q3 Surface rollout", "Warehouse tablets", "New hires 2026", "Lab PCs"]
+NICKNAMES = ["HQ Staff", "Warehouse Team", "Sales Floor", "Front Desk Licences", "Board Members", "Clinic A",
+             "Night Shift", "Interns 2026", "Marketing", "Branch Office North", "Finance seats"]
+POLICIES = ["Kiosk mode", "Skip privacy settings", "Standard OOBE", "Frontline devices", "Shared PCs",
+            "Retail tills", "Exec laptops", "No local admin", "Classroom iPads", "Warehouse handhelds",
+            "Hide EULA", "Self-deploying kiosk", "Sales team profile"]
+BATCHES = ["April laptops", "Q3 Surface rollout", "Warehouse tablets", "New hires 2026", "Lab PCs",
+           "Batch 7", "Front office PCs", "Store scanners", "Exam room tablets", "Autumn intake", "HQ desktops"]
 TITLES = ["users cannot sign in to Outlook", "mailbox migration is stuck", "billing discrepancy on last invoice",
           "Teams calls drop after 5 minutes", "cannot assign licences in the admin center",
-          "customer confirmed the issue is resolved", "logs uploaded to the case", "domain verification fails"]
+          "customer confirmed the issue is resolved", "logs uploaded to the case", "domain verification fails",
+          "SharePoint site is read-only", "invoice shows the wrong currency", "MFA prompts loop forever",
+          "engineer asked for a HAR trace", "Exchange hybrid sync errors", "cannot add a custom domain"]
+TITLES_ZH = ["Outlook 無法登入", "信箱移轉卡住", "發票金額有誤", "Teams 會議一直斷線", "無法指派授權"]
 REFERRALS = ["Adatum Copilot rollout", "Zenith Azure migration", "Parkview Teams Phone deal",
-             "Redwood security assessment"]
-RESELLERS = ["Skyline IT Services", "Pinnacle Resellers", "Bluewave Solutions", "Northern Tech Partners"]
+             "Redwood security assessment", "Tidewater E5 upgrade", "Vertex data platform", "Summit Intune project",
+             "Bellows College Teams rollout"]
+RESELLERS = ["Skyline IT Services", "Pinnacle Resellers", "Bluewave Solutions", "Northern Tech Partners",
+             "Orbit Cloud", "Redline Systems", "Kiwi IT Ltd", "Atlas Microsoft Partners"]
 QTY_WORDS = {"five": "5", "ten": "10", "twelve": "12", "twenty": "20", "a dozen": "12", "fifteen": "15",
              "thirty-five": "35", "two hundred": "200", "three": "3", "eight": "8", "fifty": "50", "a couple": "2"}
 QTY_ZH = {"二十": "20", "十二": "12", "五": "5", "三十": "30", "一百": "100", "兩": "2", "十": "10", "一打": "12"}
@@ -182,6 +196,9 @@ def fill(name: str, rng: random.Random) -> tuple[str, str]:
     if name == "mpn":
         v = str(rng.randint(1_000_000, 6_999_999))
         return v, v
+    if name == "title_zh":
+        v = rng.choice(TITLES_ZH)
+        return v, v
     if name == "period_zh":
         v = rng.choice(PERIODS_ZH)
         return v, v
@@ -196,7 +213,8 @@ DEFAULT_SLOT = {"customer": "customer", "newcust": "customer", "frag": "customer
                 "offer": "offer", "addon": "addon", "vm": "offer", "qty": "quantity", "qtyd": "quantity",
                 "qty_zh": "quantity", "money": "quantity", "person": "user", "email": "user", "role": "role",
                 "invoice": "invoice", "sr": "service_request", "order": "order", "domain": "domain",
-                "period": "period", "period_zh": "period", "country": "country", "cycle": "billing_cycle",
+                "period": "period", "period_zh": "period", "title_zh": "title", "country": "country",
+                "cycle": "billing_cycle",
                 "term": "term",
                 "mpn": "mpn_id", "reseller": "reseller", "nickname": "nickname", "policy": "policy",
                 "batch": "batch", "title": "title", "refname": "title"}
@@ -265,7 +283,8 @@ def main() -> int:
     with open(HERE / "train.jsonl", "w", encoding="utf-8") as f:
         for row in train:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    directory = [{"companyName": n, "domain": _squash(n) + ".onmicrosoft.com"} for n in KNOWN_CUSTOMERS]
+    directory = [{"companyName": n, "domain": _squash(n) + ".onmicrosoft.com"}
+                 for n in KNOWN_CUSTOMERS + LISTED_NEW_CUSTOMERS]
     (HERE / "train-customers.json").write_text(json.dumps(directory, indent=1, ensure_ascii=False) + "\n")
     print(f"train {len(train)} rows, {len(directory)} customers")
     return 0
