@@ -156,10 +156,12 @@ class Engine:
                 return await self._choose(turn, slot, choice)
         if flow["stage"] == "form":
             missing = [n for n in flow.get("asking", []) if n not in flow["values"]]
-            # A short reply ("Contoso", "25") answers the form unless it is clearly a new request ("show
-            # invoices", "what's our balance"); a longer one only when it is no request at all.
-            new_request = result.intent not in ("none", flow["op"]) and result.score >= NEW_REQUEST_SCORE
-            if len(missing) == 1 and ((len(text.split()) <= 3 and not new_request) or result.intent == "none"):
+            # A short reply ("Contoso", "25", "D0OFMSS27D") answers the form unless it is clearly a new request
+            # of several words ("show invoices", "what's our balance"); a longer one only when it is no request.
+            words = len(text.split())
+            new_request = (words > 1 and result.intent not in ("none", flow["op"])
+                           and result.score >= NEW_REQUEST_SCORE)
+            if len(missing) == 1 and ((words <= 3 and not new_request) or result.intent == "none"):
                 flow["raw"][missing[0]] = text
                 flow.setdefault("from_form", []).append(missing[0])
                 flow["errors"] = {}

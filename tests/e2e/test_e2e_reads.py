@@ -225,10 +225,12 @@ async def test_billing_balance(bot: Bot, shared_sandbox: SandboxThread):
 
 
 async def test_a_new_request_while_a_form_waits_is_not_taken_as_the_answer(bot: Bot):
-    form = await bot.say("show line items for invoice")
-    assert form.title == "Show invoice line items"
+    form = await bot.say("add seats to contoso's E3")
+    assert form.title == "Change the number of seats"
     seen = await bot.say("what's our balance")
-    assert seen.title == "Account balance", "the question was answered, not used as an invoice number"
+    assert seen.title == "Account balance", "the question was answered, not taken for the number of seats"
+    stale = await bot.click("Continue", inputs={"quantity": 20})
+    assert stale.texts == ["This card is no longer active. Please start again or use the most recent card."]
 
 
 # ----------------------------------------------------------------------------------------------- support
