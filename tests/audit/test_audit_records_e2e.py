@@ -23,6 +23,9 @@ def sandbox():
         sandbox.stop()
 
 
+RUN = {"pb": "run", "op": "audit.records", "params": {}}
+
+
 def sections(seen) -> tuple[str, str]:
     """The card's text split at the Partner Center heading: (bot section, Partner Center section)."""
     screen = seen.screen
@@ -66,7 +69,7 @@ async def test_a_change_shows_in_both_sections(sandbox: SandboxThread):
         assert "Show more" not in seen.buttons
 
         # Another customer's log shows neither entry.
-        other = await bot.say("show the activity log for Fabrikam")
+        other = await bot.submit({**RUN, "params": {"customer": "Fabrikam Inc"}})
         mine, theirs = sections(other)
         assert "No changes were made through PartnerBot in this period." in mine
         assert "Contoso" not in theirs
@@ -90,7 +93,7 @@ async def test_user_filter_and_unknown_period(sandbox: SandboxThread):
         assert "User: bob@partner.example" in seen.screen
         assert 'I did not understand the period "sometime soon"' in seen.screen
 
-        everyone = await bot.submit({"pb": "run", "op": "audit.records", "params": {}})
+        everyone = await bot.submit(RUN)
         mine, _ = sections(everyone)
         assert "correlation id corr-9" in mine and mine.index("Eve") < mine.index("Bob Ross"), "newest first"
     finally:
@@ -103,7 +106,7 @@ async def test_show_more_pages_both_sections_with_a_fixed_end(sandbox: SandboxTh
         for i in range(11):
             await log.append({"operation": "subscriptions.update_nickname", "kind": "change",
                               "outcome": "succeeded", "user": {"id": "u", "name": f"Agent {i:02d}"}})
-        first = await bot.say("audit log")
+        first = await bot.submit(RUN)
         mine, _ = sections(first)
         assert "Agent 10" in mine and "Agent 03" in mine and "Agent 02" not in mine
         assert "Show more" in first.buttons
@@ -125,7 +128,7 @@ async def test_partner_center_failure_still_shows_the_bots_entries(sandbox: Sand
         await log.append({"operation": "subscriptions.suspend", "kind": "change", "outcome": "succeeded",
                           "user": {"id": "u", "name": "Agent Smith"}})
         sandbox.stop()
-        seen = await bot.say("audit log")
+        seen = await bot.submit(RUN)
         mine, theirs = sections(seen)
         assert "Agent Smith" in mine
         assert "could not be loaded" in theirs

@@ -66,7 +66,7 @@ async def test_a_dialog_started_on_instance_a_continues_on_instance_b(azurite, s
         log = StorageAuditLog(storage)
         entries = (await log.query()).entries
         assert [e["operation"] for e in entries] == ["subscriptions.reactivate", "subscriptions.suspend"]
-        listed = await b.say("audit log for contoso")
+        listed = await b.submit({"pb": "run", "op": "audit.records", "params": {"customer": "Contoso Ltd"}})
         assert listed.screen.count("Contoso Ltd") >= 3
 
 
