@@ -45,6 +45,24 @@ async def test_approve_buys_exactly_one_order_and_tells_everyone(world):
     assert new_subs[0]["id"] in to_dana  # the order card lists the new subscription
 
 
+async def test_durable_sqlite_storage_approve_buys_once(tmp_path):
+    from bot.storage_sqlite import SqliteStorage
+
+    storage = SqliteStorage(tmp_path / "state.db")
+    try:
+        async for world in make_world(tmp_path, storage=storage):
+            cid = await world.customer_id("Northwind Traders")
+            before = len(await world.orders(cid))
+            record = await world.request(DANA, BUY)
+            await asyncio.gather(world.click(AVERY, "approve", record.id, 1),
+                                 world.click(BLAKE, "approve", record.id, 1))
+            await world.calls()
+            record = await world.record(record.id)
+            assert record.status == Status.ORDERED and len(await world.orders(cid)) == before + 1
+    finally:
+        storage.close()
+
+
 async def test_reject_needs_a_reason_and_buys_nothing(world):
     cid = await world.customer_id("Northwind Traders")
     before = len(await world.orders(cid))
