@@ -14,7 +14,6 @@ from cards.approvals import ApprovalLine, ApprovalRequest, View, approval_card
 from cards.elements import adaptive_card, container, execute, facts, heading, text
 from cards.text import enum_label, format_currency, format_datetime, t
 from dialogs.approval_state import ApprovalRecord, Status
-from dialogs.approval_text import say
 
 MAX_LISTED = 8
 STUCK_AFTER = timedelta(minutes=5)  # an `approved` record older than this offers a retry (same request ids)
@@ -35,7 +34,7 @@ def _line(record: ApprovalRecord, locale: str) -> ApprovalLine:
     line, price = record.line, record.price
     offer = str(line.get("title") or line.get("catalogItemId") or "")
     if price.get("unit") is not None:
-        offer = say("line.unit_price", locale, offer=offer,
+        offer = t("approval.line.unit_price", locale, offer=offer,
                     price=format_currency(price["unit"], price.get("currency"), locale))
     if line.get("parentName"):
         offer = f"{offer} → {line['parentName']}"
@@ -70,19 +69,20 @@ def card_for(record: ApprovalRecord, view: View, locale: str, now: datetime, *, 
     status = effective_status(record, now)
     data = actions.approval(record.id, record.version)
     if status == Status.APPROVED:
-        card["body"].append(text(say("notice.ordering", locale), color="Accent"))
+        card["body"].append(text(t("approval.notice.ordering", locale), color="Accent"))
         if view == "approver" and now - _last_change(record, now) > STUCK_AFTER:
-            card["body"].append(text(say("notice.stuck", locale), subtle=True))
-            card["actions"].append(execute(say("retry.button", locale), "approve", data))
+            card["body"].append(text(t("approval.notice.stuck", locale), subtle=True))
+            card["actions"].append(execute(t("approval.retry.button", locale), "approve", data))
     if status == Status.FAILED:
         if view == "approver":
-            card["actions"].append(execute(say("retry.button", locale), "approve", data, style="positive"))
+            card["actions"].append(execute(t("approval.retry.button", locale), "approve", data, style="positive"))
         # Keep refreshing for approvers so that everyone who may retry gets the button.
         card["refresh"]["userIds"] = refresh_ids(record)
     if status == Status.ORDERED and record.result:
         subs = _subscription_ids(record.result)
         if subs:
-            card["body"].append(text(say("tell.ordered_subscriptions", locale, ids=", ".join(subs)), subtle=True))
+            note = t("approval.tell.ordered_subscriptions", locale, ids=", ".join(subs))
+            card["body"].append(text(note, subtle=True))
     if notice:
         card["body"].insert(1, text(notice, weight="Bolder", color=notice_color))
     return card
@@ -96,14 +96,14 @@ def reject_form(record: ApprovalRecord, locale: str, now: datetime, *, error: st
     """The approver's card with a required reason box; its button sends `reject` again, now with the reason."""
     card = approval_card(snapshot(record, now, locale), view="approver", locale=locale)
     data = actions.approval(record.id, record.version)
-    card["body"].append(text(say("reject.prompt", locale), weight="Bolder", separator=True))
+    card["body"].append(text(t("approval.reject.prompt", locale), weight="Bolder", separator=True))
     if error:
         card["body"].append(text(error, color="Attention"))
     card["body"].append({"type": "Input.Text", "id": "reason", "isMultiline": True, "maxLength": 500,
                          "isRequired": True, "label": t("field.reason", locale),
-                         "placeholder": say("reject.placeholder", locale),
-                         "errorMessage": say("reject.reason_required", locale)})
-    card["actions"] = [execute(say("reject.confirm", locale), "reject", data, style="destructive"),
+                         "placeholder": t("approval.reject.placeholder", locale),
+                         "errorMessage": t("approval.reject.reason_required", locale)})
+    card["actions"] = [execute(t("approval.reject.confirm", locale), "reject", data, style="destructive"),
                        execute(t("approval.approve", locale), "approve", data, style="positive")]
     return card
 
@@ -122,19 +122,19 @@ def _subscription_ids(result: dict[str, Any]) -> list[str]:
 def pending_list(for_me: Sequence[ApprovalRecord], mine: Sequence[ApprovalRecord], locale: str,
                  now: datetime) -> dict[str, Any]:
     """"What's waiting for my approval": one section per request with the buttons of the reader's view."""
-    body: list[dict[str, Any] | None] = [heading(say("pending.title", locale))]
+    body: list[dict[str, Any] | None] = [heading(t("approval.pending.title", locale))]
     if not for_me and not mine:
-        body.append(text(say("pending.none", locale)))
-    for title, records, view in ((say("pending.for_me", locale), for_me, "approver"),
-                                 (say("pending.mine", locale), mine, "requester")):
+        body.append(text(t("approval.pending.none", locale)))
+    for title, records, view in ((t("approval.pending.for_me", locale), for_me, "approver"),
+                                 (t("approval.pending.mine", locale), mine, "requester")):
         if not records:
             continue
         body.append(text(title, weight="Bolder", size="Medium", separator=True))
         for record in records[:MAX_LISTED]:
             body.append(_entry(record, view, locale, now))
         if len(records) > MAX_LISTED:
-            body.append(text(say("pending.more", locale, count=len(records) - MAX_LISTED), subtle=True))
-    return adaptive_card(body, locale=locale, fallback_text=say("pending.title", locale))
+            body.append(text(t("approval.pending.more", locale, count=len(records) - MAX_LISTED), subtle=True))
+    return adaptive_card(body, locale=locale, fallback_text=t("approval.pending.title", locale))
 
 
 def _entry(record: ApprovalRecord, view: str, locale: str, now: datetime) -> dict[str, Any]:
@@ -151,7 +151,7 @@ def _entry(record: ApprovalRecord, view: str, locale: str, now: datetime) -> dic
         (t("field.expires", locale), format_datetime(record.expires_at, locale)),
     ]
     return container([
-        text(say("pending.line", locale, request_id=record.id, customer=record.customer.get("name") or "",
+        text(t("approval.pending.line", locale, request_id=record.id, customer=record.customer.get("name") or "",
                  requester=record.requester.label), weight="Bolder"),
         facts(pairs),
         {"type": "ActionSet", "actions": buttons},

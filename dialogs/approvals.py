@@ -33,7 +33,6 @@ from dialogs import approval_state as sm
 from dialogs import views
 from dialogs.approval_state import Actor, ApprovalRecord, Failure, Person, PostedCard, Refusal, Status, Transition
 from dialogs.approval_store import ApprovalStore, PeopleIndex, new_request_id
-from dialogs.approval_text import say
 from dialogs.approval_views import STUCK_AFTER, card_for, message_card, reject_form, view_for
 from dialogs.context import OperationContext
 from dialogs.policy import AuditSink, MemoryAudit, RolePolicy
@@ -231,7 +230,7 @@ class ApprovalService:
             replies.append(Reply(card=requester_card))
         replies.insert(0, Reply(text=t("msg.approval_sent", ctx.locale, request_id=record.id)))
         if not notified:
-            replies.append(Reply(text=say("sent.no_approver", ctx.locale)))
+            replies.append(Reply(text=t("approval.sent.no_approver", ctx.locale)))
         return replies
 
     async def _approvers(self, exclude: str) -> list[Person]:
@@ -308,7 +307,7 @@ class ApprovalService:
         request_id = data.get("request_id")
         verb = (turn.verb or "").strip().lower()
         if self.store is None or not isinstance(request_id, str) or not request_id or verb not in VERBS:
-            return InvokeResult(card=message_card(say("notice.unknown_action", locale), locale))
+            return InvokeResult(card=message_card(t("approval.notice.unknown_action", locale), locale))
         self._ensure_started()
         version = data.get("version")
         version = version if isinstance(version, int) and not isinstance(version, bool) else -1
@@ -318,7 +317,7 @@ class ApprovalService:
         if verb == "refresh":
             record = await self.store.load(request_id)
             if record is None:
-                return InvokeResult(card=message_card(say("notice.not_found", locale, request_id=request_id),
+                return InvokeResult(card=message_card(t("approval.notice.not_found", locale, request_id=request_id),
                                                       locale))
             return InvokeResult(card=card_for(record, view_for(record, actor.id, roles), locale, now))
         if verb == "approve":  # also "retry" on a failed (or stuck) order: same button place, same rules
@@ -328,7 +327,7 @@ class ApprovalService:
             reason = data.get("reason") if isinstance(data.get("reason"), str) else None
             transition = await self.store.change(request_id, lambda r: sm.reject(r, actor, version, reason, now))
             if transition.refusal == Refusal.REASON_REQUIRED and transition.record is not None:
-                error = say("reject.reason_required", locale) if reason is not None else None
+                error = t("approval.reject.reason_required", locale) if reason is not None else None
                 return InvokeResult(card=reject_form(transition.record, locale, now, error=error))
         else:
             transition = await self.store.change(request_id, lambda r: sm.withdraw(r, actor, version, now))
@@ -338,17 +337,18 @@ class ApprovalService:
         locale, now = turn.locale, self.clock()
         record = transition.record
         if record is None:
-            return InvokeResult(card=message_card(say("notice.not_found", locale, request_id=request_id), locale))
+            missing = t("approval.notice.not_found", locale, request_id=request_id)
+            return InvokeResult(card=message_card(missing, locale))
         notice, color = self._notice(transition, actor, record, locale)
         if transition.changed and transition.event:
             await self._audit(f"approval.{transition.event}", turn.user, record)
             self._spawn(self._announce(record, transition.event, actor), f"announce-{record.id}")
         elif transition.event == "resume":
             if record.id in self._running:
-                notice = say("notice.in_progress", locale)
+                notice = t("approval.notice.in_progress", locale)
             else:
                 self._spawn(self.fulfil(record.id), f"approval-{record.id}")
-                notice = say("notice.retrying", locale)
+                notice = t("approval.notice.retrying", locale)
             color = "Accent"
         return InvokeResult(card=card_for(record, view_for(record, actor.id, actor.roles), locale, now,
                                           notice=notice, notice_color=color))
@@ -361,26 +361,28 @@ class ApprovalService:
         if refusal == Refusal.NOT_APPROVER:
             return t("msg.role_required", locale, role=views.role_name(sm.APPROVER_ROLE, locale)), "Attention"
         if refusal == Refusal.NOT_REQUESTER:
-            return say("notice.not_requester", locale, name=record.requester.label), "Attention"
+            return t("approval.notice.not_requester", locale, name=record.requester.label), "Attention"
         if refusal == Refusal.EXPIRED:
-            return say("notice.expired", locale, date=format_datetime(record.expires_at, locale),
+            return t("approval.notice.expired", locale, date=format_datetime(record.expires_at, locale),
                        requester=record.requester.label), "Attention"
         if refusal == Refusal.STALE:
             return t("msg.approval_stale", locale), "Warning"
         if refusal == Refusal.NOT_RETRYABLE:
-            return say("notice.not_retryable", locale), "Warning"
+            return t("approval.notice.not_retryable", locale), "Warning"
         if refusal == Refusal.DECIDED:
             status = enum_label("approval_status", record.status.value, locale).lower()
             if record.decided_by:
-                return say("notice.decided", locale, status=status, name=record.decided_by.label), "Warning"
-            return say("notice.decided_no_name", locale, status=status), "Warning"
+                return t("approval.notice.decided", locale, status=status, name=record.decided_by.label), "Warning"
+            return t("approval.notice.decided_no_name", locale, status=status), "Warning"
         if not transition.changed:
-            return (say("notice.already_yours", locale), "Accent") if transition.event is None else (None, "Accent")
+            if transition.event is None:
+                return t("approval.notice.already_yours", locale), "Accent"
+            return None, "Accent"
         event = transition.event
         if event == "approved":
-            return say("notice.approved", locale), "Good"
+            return t("approval.notice.approved", locale), "Good"
         if event == "retried":
-            return say("notice.retrying", locale), "Accent"
+            return t("approval.notice.retrying", locale), "Accent"
         if event == "rejected":
             return t("msg.approval_rejected", locale, name=actor.name or actor.id, request_id=record.id), "Good"
         if event == "withdrawn":
@@ -398,10 +400,11 @@ class ApprovalService:
             await self._tell(record.requester.id, record, [Reply(text=t("msg.approval_approved", locale,
                                                                         name=decider, request_id=record.id))])
         elif event == "rejected":
-            await self._tell(record.requester.id, record, [Reply(text=say(
-                "tell.rejected_reason", locale, name=decider, request_id=record.id, reason=record.reason or ""))])
+            await self._tell(record.requester.id, record, [Reply(text=t(
+                "approval.tell.rejected_reason", locale, name=decider, request_id=record.id,
+                reason=record.reason or ""))])
         elif event == "expired":
-            await self._tell(record.requester.id, record, [Reply(text=say("tell.expired", locale,
+            await self._tell(record.requester.id, record, [Reply(text=t("approval.tell.expired", locale,
                                                                           request_id=record.id))])
         if event in ("approved", "retried"):
             await self.fulfil(record.id)
@@ -490,7 +493,7 @@ class ApprovalService:
         else:
             reasons = "; ".join(str(e.get("description") or e.get("code")) for e in result["orderErrors"]) or "—"
             await self._finish(request_id, attempt, result=result, failure=Failure(
-                say("purchase.order_errors", record.locale, reason=reasons), True, sm._iso(self.clock())))
+                t("approval.purchase.order_errors", record.locale, reason=reasons), True, sm._iso(self.clock())))
 
     async def _finish(self, request_id: str, attempt: int, *, result: dict[str, Any] | None = None,
                       failure: Failure | None = None) -> None:
@@ -519,8 +522,8 @@ class ApprovalService:
             await self._tell(record.requester.id, record, [Reply(text=t("msg.approval_failed", locale,
                                                                         request_id=record.id, reason=reason))])
             if record.decided_by and record.decided_by.id != record.requester.id:
-                await self._tell(record.decided_by.id, record, [Reply(text=say(
-                    "tell.failed_approver", locale, request_id=record.id, reason=reason))])
+                await self._tell(record.decided_by.id, record, [Reply(text=t(
+                    "approval.tell.failed_approver", locale, request_id=record.id, reason=reason))])
 
     # ----- queries ------------------------------------------------------------------------------------------
 

@@ -19,8 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cards.text import enum_label, format_currency, format_term
-from dialogs.approval_text import say
+from cards.text import enum_label, format_currency, format_term, t
 from dialogs.context import OperationContext
 from dialogs.registry import Args, Outcome, Param, ParamType, Preview, Row, operation
 from dialogs.resolve import (
@@ -202,7 +201,7 @@ async def _resolve_offer(ctx: OperationContext, raw: Any, values: dict[str, Any]
         return Resolved(_offer_value(best[0], country))
     if best:
         return Ambiguous(query, _options(best, country))
-    return say("purchase.no_match", ctx.locale, name=query)
+    return t("approval.purchase.no_match", ctx.locale, name=query)
 
 
 def _parent_key(subscription: Any) -> str | None:
@@ -219,7 +218,7 @@ async def _resolve_addon(ctx: OperationContext, raw: Any, values: dict[str, Any]
     key = _parent_key(sub)
     fitting = [s for s in await CATALOG.all_skus(ctx.client, country) if s.is_addon and key in s.prerequisites]
     if not fitting:
-        return say("purchase.no_addons", ctx.locale, subscription=parent.get("name") or parent["id"])
+        return t("approval.purchase.no_addons", ctx.locale, subscription=parent.get("name") or parent["id"])
     query = str(raw or "").strip()
     chosen = _best(query, fitting) if query else fitting
     if len(chosen) == 1:
@@ -236,13 +235,13 @@ async def _resolve_trial(ctx: OperationContext, raw: Any, values: dict[str, Any]
     subs = await ctx.client.subscriptions.list(customer["id"]).to_list()
     trials = [s for s in subs if s.is_trial and str(s.status) == "active"]
     if not trials:
-        return say("purchase.no_trials", ctx.locale, customer=customer.get("name") or customer["id"])
+        return t("approval.purchase.no_trials", ctx.locale, customer=customer.get("name") or customer["id"])
     query = str(raw or "").strip()
     if isinstance(raw, dict):  # remembered from the conversation
         query = str(raw.get("id") or "")
     matches = match_subscriptions(query, trials) if query else trials
     if not matches and query and match_subscriptions(query, subs):
-        return say("purchase.not_trial", ctx.locale, subscription=query)
+        return t("approval.purchase.not_trial", ctx.locale, subscription=query)
     if len(matches) == 1:
         value = subscription_value(matches[0])
         value.update(customer_id=customer["id"], offer_id=matches[0].offer_id)
@@ -261,7 +260,7 @@ async def _resolve_paid_offer(ctx: OperationContext, raw: Any, values: dict[str,
     paid = [s for s in await CATALOG.skus(ctx.client, country, product_id, products.get(product_id, product_id))
             if not s.is_trial and not s.is_addon] if product_id in products else []
     if not paid:
-        return say("purchase.no_paid_offer", ctx.locale, subscription=trial.get("name") or trial["id"])
+        return t("approval.purchase.no_paid_offer", ctx.locale, subscription=trial.get("name") or trial["id"])
     query = str(raw or "").strip()
     chosen = (_best(query, paid) or paid) if query else paid
     if len(chosen) == 1:
@@ -310,7 +309,7 @@ def _plans(avail: Any, offer: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def plan_value(term: str, cycle: str, locale: str) -> dict[str, Any]:
-    name = say("purchase.plan_option", locale, term=format_term(term, locale) if term else "—",
+    name = t("approval.purchase.plan_option", locale, term=format_term(term, locale) if term else "—",
                cycle=enum_label("billing_cycle", cycle, locale).lower())
     return {"id": f"{term or 'none'}:{cycle}", "name": name, "term": term, "cycle": cycle}
 
@@ -346,14 +345,14 @@ def _quantity_resolver(default_from_trial: bool = False) -> Resolver:
         try:
             quantity = int(str(raw).strip())
         except ValueError:
-            return say("purchase.quantity_range", ctx.locale, offer=offer["name"], min=offer["min"],
+            return t("approval.purchase.quantity_range", ctx.locale, offer=offer["name"], min=offer["min"],
                        max=offer["max"])
         low, high = int(offer.get("min") or 1), int(offer.get("max") or 10_000)
         if not low <= quantity <= high:
-            return say("purchase.quantity_range", ctx.locale, offer=offer["name"], min=low, max=high)
+            return t("approval.purchase.quantity_range", ctx.locale, offer=offer["name"], min=low, max=high)
         cap = LIMITS.max_seats_per_subscription
         if cap is not None and quantity > cap:
-            return say("purchase.quantity_sandbox", ctx.locale, max=cap)
+            return t("approval.purchase.quantity_sandbox", ctx.locale, max=cap)
         return Resolved({"id": str(quantity), "name": str(quantity), "value": quantity})
 
     return resolve
@@ -416,7 +415,7 @@ async def _preview_purchase(ctx: OperationContext, args: Args) -> Preview:
                                           request_id=ctx.request_id(f"quote:{digest}"))
     problems = _line_errors(quote)
     if problems:
-        raise errors.BadRequestError(say("purchase.line_error", ctx.locale, reason="; ".join(problems)),
+        raise errors.BadRequestError(t("approval.purchase.line_error", ctx.locale, reason="; ".join(problems)),
                                      status=400, code="cart_line")
     unit, total, currency = _line_price(quote)
     currency = currency or args["offer"].get("currency")
@@ -426,7 +425,7 @@ async def _preview_purchase(ctx: OperationContext, args: Args) -> Preview:
     rows = [Row(ctx.t("field.customer"), None, customer.get("name") or customer["id"]),
             Row(ctx.t("field.product"), None, line["title"])]
     if line.get("parentSubscriptionId"):
-        rows.append(Row(say("purchase.addon_parent", locale), None, str(line.get("parentName")
+        rows.append(Row(t("approval.purchase.addon_parent", locale), None, str(line.get("parentName")
                                                                         or line["parentSubscriptionId"])))
     if args.get("subscription") and ctx_op_is_trial(args):
         rows.append(Row(ctx.t("field.trial"), None, args["subscription"].get("name") or args["subscription"]["id"]))
@@ -437,15 +436,15 @@ async def _preview_purchase(ctx: OperationContext, args: Args) -> Preview:
              Row(ctx.t("field.unit_price"), None, format_currency(unit, currency, locale) if unit is not None
                  else "—"),
              Row(ctx.t("field.total"), None, format_currency(total, currency, locale) if total is not None else "—")]
-    warnings = [say("purchase.price_note", locale)]
+    warnings = [t("approval.purchase.price_note", locale)]
     if ctx_op_is_trial(args):
-        warnings.insert(0, say("purchase.trial_note", locale, trial=args["subscription"].get("name")))
+        warnings.insert(0, t("approval.purchase.trial_note", locale, trial=args["subscription"].get("name")))
     cap = LIMITS.max_subscriptions_per_customer
     if cap is not None:
         subs = await ctx.client.subscriptions.list(customer["id"]).to_list()
         live = sum(1 for s in subs if str(s.status) != "deleted")
         if live >= cap:
-            warnings.insert(0, say("purchase.sandbox_subscriptions", locale, count=live, max=cap))
+            warnings.insert(0, t("approval.purchase.sandbox_subscriptions", locale, count=live, max=cap))
     return Preview(rows=tuple(rows), title=line["title"], warning=" ".join(warnings))
 
 
@@ -479,7 +478,7 @@ async def place_order(ctx: OperationContext, args: Args) -> Outcome:
         _, total, _ = _line_price(cart)
         approved = (args.get("quote") or {}).get("total")
         if total is not None and approved is not None and total > float(approved) + 0.005:
-            raise PriceChangedError(say("purchase.line_error", ctx.locale,
+            raise PriceChangedError(t("approval.purchase.line_error", ctx.locale,
                                         reason=f"the price is now {total} instead of the approved {approved}"),
                                     code="price_changed")
         cart_id = cart.id
