@@ -9,7 +9,9 @@ body in 4.17.1 and Teams gets HTTP 500).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -55,6 +57,7 @@ class PartnerBotHandler(TeamsActivityHandler):
         self._engine_state = conversation_state.create_property(ENGINE_STATE)
         self._bot_state = conversation_state.create_property(BOT_STATE)
         self._profile = user_state.create_property(PROFILE_STATE)
+        self._welcome_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # Called with (turn, conversation reference) whenever someone talks to the bot (e.g. the approvals'
         # people list, which finds approvers' chats); a failing listener never fails the turn.
         self.reference_listeners: list[Callable[[Turn, ConversationReference], Awaitable[None]]] = []
@@ -177,11 +180,19 @@ class PartnerBotHandler(TeamsActivityHandler):
     async def _welcome_once(self, turn_context: TurnContext) -> None:
         turn = turn_from_activity(turn_context.activity)
         await self._remember(turn_context, turn)
-        flags = await self._bot_state.get(turn_context, dict)
-        if flags.get("welcomed_at"):
-            return
-        await self.send_replies(turn_context, await self.engine.welcome(turn))
-        flags["welcomed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        # Teams (and the Agents Playground) send installationUpdate and conversationUpdate for one install at the
+        # same moment: check-and-set the flag under a per-conversation lock, re-read from storage, and save at once,
+        # or both turns see "not welcomed" and the user gets two welcome cards. (Per process: several instances
+        # behind a load balancer would need a storage-level claim.)
+        lock = self._welcome_locks.setdefault(turn.conversation_id, asyncio.Lock())
+        async with lock:
+            await self.conversation_state.load(turn_context, force=True)
+            flags = await self._bot_state.get(turn_context, dict)
+            if flags.get("welcomed_at"):
+                return
+            await self.send_replies(turn_context, await self.engine.welcome(turn))
+            flags["welcomed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+            await self.conversation_state.save_changes(turn_context)
 
     # --- references and profile ------------------------------------------------------------------
 
