@@ -109,7 +109,8 @@ def form(op: Operation, params: list[Param], flow: dict[str, Any], locale: str) 
 
 def choice(flow: dict[str, Any], param: Param, locale: str) -> dict[str, Any]:
     options = [Option(o["id"], str(o["title"]), o.get("detail")) for o in flow["options"]]
-    prompt = t(f"choice.which_{param.type.value}", locale) if has_key(f"choice.which_{param.type.value}") else None
+    keys = [f"choice.which_{param.name}", f"choice.which_{param.type.value}"]
+    prompt = next((t(k, locale) for k in keys if has_key(k)), None)
     return conversation.choice_card(options, flow=flow["id"], slot=param.name, prompt=prompt, locale=locale)
 
 
