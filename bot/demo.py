@@ -21,7 +21,6 @@ from aiohttp import web
 from bot.chat import DEFAULT_USER, DEMO_USERS, ChatSession, _terminal_input, find_identity
 from bot.config import Settings
 from bot.server import create_app
-from bot.wiring import build_engine
 from sandbox.config import SandboxConfig
 from sandbox.server import start_sandbox
 
@@ -56,7 +55,7 @@ async def run_demo(args: argparse.Namespace) -> int:
         Settings.from_env(), partner_center_url=sandbox.url, partner_center_dev_token="sandbox-dev-token",
         state_path=paths["state"], storage_kind="sqlite", roles_file=paths["roles"], host="127.0.0.1",
         port=args.port)
-    app = create_app(settings, engine=build_engine(settings))
+    app = create_app(settings)  # builds the engine on the same store as state, approvals and audit
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", args.port).start()
