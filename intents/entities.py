@@ -22,7 +22,8 @@ NOT_DOMAINS = {"e.g", "i.e", "a.m", "p.m", "etc", "vs", "node.js", "asp.net", "v
 INVOICE_RE = re.compile(r"\b[A-Z]{1,2}\d{6,12}\b", re.I)
 LONG_DIGITS_RE = re.compile(r"\b\d{12,20}\b")
 LONG_ID_RE = re.compile(r"\b(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{20,40}\b")
-VM_RE = re.compile(r"\b(?:Standard_)?[A-Z]{1,2}\d{1,3}[a-z]{0,4}(?:[ _]v\d)\b")
+# Azure VM sizes: "D4s v5", "Standard_E8s_v5", "B4ms" (a bare "E3" or "A1" is a licence, not a VM)
+VM_RE = re.compile(r"\b(?:Standard_)?[A-Z]{1,2}\d{1,3}(?:[a-z]{0,4}[ _]v\d|[a-z]{1,4})\b")
 
 
 def _phrases(block: str) -> list[str]:

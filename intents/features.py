@@ -86,8 +86,50 @@ def word_keys(analysis: Analysis, corrector: Corrector | None) -> list[str]:
     return keys
 
 
+_PHRASES = {("get", "rid", "of"): ("remove",), ("sign", "off"): ("approve",)}
+_CUSTOMER_KEYS = {"<cust>", "<guid>", "<domain>", "<email>"}
+
+
+# politeness around a request carries no intent ("can you verify MPN 123 for me please")
+_LEADING_FILLERS = (("can", "you"), ("could", "you"), ("would", "you"), ("will", "you"), ("please",), ("kindly",),
+                    ("i", "want", "to"), ("i", "would", "like", "to"), ("okay",), ("so",), ("hey",))
+_TRAILING_FILLERS = (("for", "me"), ("please",), ("thanks",), ("?",), ("for", "me", "please"))
+
+
+def _strip_fillers(keys: list[str]) -> list[str]:
+    changed = True
+    while changed and len(keys) > 2:
+        changed = False
+        for filler in _LEADING_FILLERS:
+            if tuple(keys[:len(filler)]) == filler and len(keys) > len(filler) + 1:
+                keys, changed = keys[len(filler):], True
+        for filler in _TRAILING_FILLERS:
+            if tuple(keys[-len(filler):]) == filler and len(keys) > len(filler) + 1:
+                keys, changed = keys[:-len(filler)], True
+    return keys
+
+
+def _merge_phrases(keys: list[str]) -> list[str]:
+    """Idioms whose words mislead one by one ("get rid of" is not a lookup)."""
+    keys = _strip_fillers(keys)
+    out: list[str] = []
+    i = 0
+    while i < len(keys):
+        for phrase, replacement in _PHRASES.items():
+            if tuple(keys[i:i + len(phrase)]) == phrase:
+                out.extend(replacement)
+                i += len(phrase)
+                break
+        else:
+            out.append(keys[i])
+            i += 1
+    return out
+
+
 def features(keys: list[str]) -> list[str]:
-    feats = ["<bias>"]
+    keys = _merge_phrases(keys)
+    # whether anything names a customer at all: subscription work needs one, catalog questions do not
+    feats = ["<bias>", "<has-cust>" if _CUSTOMER_KEYS.intersection(keys) else "<no-cust>"]
     seq = ["<s>"] + keys + ["</s>"]
     for k in keys:
         feats.append(k)

@@ -157,11 +157,14 @@ for _concept, _words in {
                 "暫停 停用",
     "@reactivate": "reactivate reactivated unsuspend resume reenable unfreeze unblock revive reinstate restore "
                    "reopen 恢復 啟用",
-    "@cancel": "cancel canceled canceling terminate end kill discontinue 取消 終止",
+    "@cancel": "cancel canceled canceling terminate end kill discontinue revoke void withdraw rescind undo 取消 終止",
     "@show": "show list display view see pull fetch lookup look get give find tell check 顯示 列出 查詢 查",
+    "@search": "search find hunt containing contains matching match starting begins beginning named called like "
+               "搜尋 找",
     "@more": "add increase raise bump up more extra additional grow expand plus 增加 加",
     "@less": "reduce decrease lower cut trim fewer shrink minus downsize 減少 減",
-    "@change": "set change update adjust modify edit fix amend alter switch move make 改 改成 調整 修改 更新",
+    "@change": "set change update adjust modify edit fix amend alter switch move make tweak reconfigure correct "
+               "改 改成 調整 修改 更新",
     "@buy": "buy purchase order acquire procure 購買 買 訂購 下單",
     "@create": "create new setup onboard register establish provision open raise file log submit 建立 新增 開",
     "@delete": "delete remove erase purge wipe 刪除 移除",
@@ -181,7 +184,9 @@ for _concept, _words in {
             "dinner breakfast flight flights hotel movie movies music song songs recipe netflix spotify hulu disney "
             "youtube xbox playstation football soccer basketball match news stock stocks taxi uber restaurant "
             "coffee gym translate translation poem haiku horoscope calories wallpaper instagram facebook tiktok "
-            "whatsapp vacation holiday birthday 天氣 笑話 餐廳 機票",
+            "whatsapp vacation holiday birthday cinema theatre theater concert train bus airport play playlist jazz "
+            "radio podcast podcasts recipes pancakes newspaper magazine library passport tesla car "
+            "天氣 笑話 餐廳 機票 電影 健身房",
 }.items():
     for _w in _words.split():
         CONCEPTS[_w] = CONCEPTS.get(_w, ()) + (_concept,)

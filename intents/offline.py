@@ -199,7 +199,10 @@ class OfflineRecognizer:
             if best and best[1] >= _ENTITY_RESCUE:
                 ranked = [best] + [r for r in ranked if r[0] != best[0]]
                 intent, score = ranked[0]
-        if not _has_domain_signal(keys) and (intent not in _CONVERSATION or score < _WEAK_CONVERSATION):
+        unknown = any(k in ("<unk>", "<cap>") for k in keys)
+        # "how do I bake bread": a how-to question about something we do not know is not a question about the bot
+        weak_chat = unknown and (score < _WEAK_CONVERSATION or intent == "help" and not _has_help_word(keys))
+        if not _has_domain_signal(keys) and (intent not in _CONVERSATION or weak_chat):
             # out of scope wins close calls when nothing in the message points at Partner Center
             none_score = dict(ranked).get(NONE_INTENT, 0.0)
             if score < self._none_threshold or none_score >= score * self._none_ratio \
@@ -215,7 +218,7 @@ class OfflineRecognizer:
 
 _CONVERSATION = {NONE_INTENT, "help", "cancel", "greeting", "whoami"}
 _ENTITY_RESCUE = 0.15  # least confidence for a task intent to beat `none` when the message names an entity
-_WEAK_CONVERSATION = 0.4  # below this, "help"/"greeting"/... guesses on unknown words are out of scope instead
+_WEAK_CONVERSATION = 0.4  # below this, "help"/"greeting"/... guesses built on unknown words are out of scope
 _DOMAIN_KEYS = {"<cust>", "<prod>", "<addonprod>", "<invoice>", "<srid>", "<longid>", "<guid>", "<domain>",
                 "<email>", "<role>", "<vm>", "subscription", "subscriptions", "licence", "licences", "seat", "seats",
                 "customer", "customers", "tenant", "tenants", "invoice", "invoices", "partner", "reseller",
@@ -231,6 +234,10 @@ _DOMAIN_CONCEPTS = {"@suspend", "@reactivate", "@seat", "@invoice", "@ticket", "
 
 def _has_domain_signal(keys: list[str]) -> bool:
     return any(k in _DOMAIN_KEYS or _DOMAIN_CONCEPTS.intersection(CONCEPTS.get(k, ())) for k in keys)
+
+
+def _has_help_word(keys: list[str]) -> bool:
+    return any("@help" in CONCEPTS.get(k, ()) or k in ("bot", "partnerbot", "you") for k in keys)
 
 
 def _has_oos_cue(keys: list[str]) -> bool:

@@ -276,7 +276,8 @@ class SlotFiller:
         if "offer" in allow:
             m = re.search(r"\b(?:buy|order|purchase|get|price of|cost of|details for|about)\s+(?:\d+\s+|an?\s+|the\s+)?"
                           r"([A-Z][\w()+-]*(?:\s+[A-Z0-9(][\w()+-]*){0,4})", text)
-            if m and not any(_overlap(m.span(1), u) for u in used):
+            if m and not any(_overlap(m.span(1), u) for u in used) \
+                    and not any(_overlap(m.span(1), (c.start, c.end)) for c in a.customers):
                 take("offer", *m.span(1))
 
     def _quantity(self, a: Analysis, take, used, term_spans, focus: int) -> None:
@@ -332,7 +333,7 @@ class SlotFiller:
         if intent == "subscriptions.set_autorenew":
             m = (re.search(r"\b(?:turn|switch|set|toggle|put)\s+(?:the\s+)?(?:auto[- ]?renew(?:al)?\s+)?(?:to\s+)?"
                            r"(on|off)\b", text, re.I)
-                 or re.search(r"auto[- ]?renew(?:al)?\s+(?:to\s+)?(on|off)\b", text, re.I)
+                 or re.search(r"auto[- ]?renew(?:al)?\s+(?:to\s+)?(on|off)(?=\s*(?:$|[,.;!?]|for\b))", text, re.I)
                  or re.search(r"\b(enable|disable|enabled|disabled)\b", text, re.I)
                  or re.search(r"(開啟|關閉|啟用|停用)", text))
             if m:
