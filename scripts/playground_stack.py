@@ -6,8 +6,10 @@
 The sandbox and the bot run in this process (aiohttp, in-memory state, the sandbox dev token); the Playground
 runs as a node child process in its own working folder, which holds its config (`.m365agentsplayground.yml`:
 mock users and chats) and its log (`devTools/`). The bot runs with an empty app id (anonymous), which is how
-the Playground talks to it without credentials. The Playground has no --host option, so a preloaded module
-(scripts/loopback-only.cjs) keeps it on 127.0.0.1.
+the Playground talks to it without credentials. No approvals conversation is configured, so approval cards go to
+each approver's personal chat with Approve/Reject on them: the Playground cannot show user-specific views
+(`refresh.userIds`), which a shared approvals channel relies on. The Playground has no --host option, so a
+preloaded module (scripts/loopback-only.cjs) keeps it on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -209,7 +211,7 @@ class LocalStack:
     """The sandbox, the bot and the Playground, started together and stopped in reverse order."""
 
     def __init__(self, *, bot_port: int = 0, playground_port: int = 0, workdir: Path | None = None,
-                 roles_file: str = "", config: str | None = None) -> None:
+                 roles_file: str = "", config: str | None = None, env: dict[str, str] | None = None) -> None:
         self.bot_port = bot_port
         self.playground_port = playground_port
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -218,6 +220,7 @@ class LocalStack:
             workdir = Path(self._tmp.name)
         self.workdir = workdir
         self.roles_file = roles_file
+        self.env = dict(env or {})  # extra bot settings (Settings.env), e.g. PARTNERBOT_APPROVAL_TTL_HOURS
         self.config = playground_config() if config is None else config
         self.sandbox = None
         self.engine = None
@@ -239,15 +242,18 @@ class LocalStack:
     async def _start(self) -> None:
         from bot.config import Settings
         from bot.server import create_app
+        from bot.storage import make_storage
         from bot.wiring import build_engine
         from sandbox.config import SandboxConfig
         from sandbox.server import start_sandbox
 
         self.sandbox = await start_sandbox(SandboxConfig(port=0))
+        env = dict(self.env)
         settings = Settings(partner_center_url=self.sandbox.url, partner_center_dev_token=SANDBOX_DEV_TOKEN,
-                            storage_kind="memory", roles_file=self.roles_file)
-        self.engine = build_engine(settings)
-        app = create_app(settings, engine=self.engine)
+                            storage_kind="memory", roles_file=self.roles_file, env=env)
+        storage = make_storage(settings)  # one store for bot state, approvals and the audit log
+        self.engine = build_engine(settings, storage=storage)
+        app = create_app(settings, engine=self.engine, storage=storage)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.bot_port)
@@ -260,6 +266,10 @@ class LocalStack:
     async def __aexit__(self, *exc: object) -> None:
         if self.playground is not None:
             await self.playground.stop()
+        purchases = getattr(self.engine, "purchases", None)
+        if purchases is not None and hasattr(purchases, "close"):
+            with contextlib.suppress(Exception):
+                await purchases.close()  # background checkouts and card updates
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
