@@ -94,7 +94,7 @@ async def test_misspelt_customer_gets_did_you_mean_suggestions(bot: Bot):
     seen = await bot.say("show subscriptions of Contosso")
     assert seen.texts == ['I couldn\'t find a customer called "Contosso". '
                           "Did you mean: Contoso Ltd, Contoso Pharma, Contoso Electronics?"]
-    assert seen.title == "Which one?"
+    assert seen.title == "Which customer do you mean?"
     assert seen.buttons == ["Contoso Ltd", "Contoso Pharma", "Contoso Electronics", "Cancel"]
     picked = await bot.click("Contoso Pharma")
     assert picked.title == "Subscriptions of Contoso Pharma"
@@ -230,7 +230,7 @@ async def test_bot_restart_continues_a_pending_form_and_the_context(sandbox: San
     try:
         async with Bot(sandbox.url, storage=storage) as first:
             await first.say("show fabrikam's subscriptions")
-            form = await first.say("change the seat count of fabrikam's exchange online")
+            form = await first.say("change the number of seats of fabrikam's exchange online")
             assert form.title == "Change the number of seats"
     finally:
         storage.close()

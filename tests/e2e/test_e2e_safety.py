@@ -138,7 +138,7 @@ async def test_cancel_while_a_confirmation_is_pending(bot: Bot, shared_sandbox: 
 
 async def test_start_over_while_a_form_is_pending_forgets_the_flow_and_the_context(bot: Bot):
     await bot.say("show contoso subscriptions")
-    form = await bot.say("add seats to the E3")
+    form = await bot.say("add seats to the E3 subscription")
     assert form.title == "Change the number of seats"
     reset = await bot.say("start over")
     assert reset.texts == ["OK, let's start over."]
