@@ -69,6 +69,27 @@ def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
     return a_start < b_end and b_start < a_end
 
 
+# ids whose shape alone is too common to trust, accepted right after the word naming them:
+# "order a3f9c20b1e4d" (sandbox order ids are 12 hex digits), "invoice D0OFMSS27D" (recurring invoice ids)
+_ID_AFTER = {"order": "longid", "orders": "longid", "訂單": "longid", "invoice": "invoice", "inv": "invoice",
+             "statement": "invoice", "receipt": "invoice", "發票": "invoice"}
+_ID_FILLERS = {"id", "number", "no", "#", ":", "nr"}
+_ID_SHAPE = {"longid": re.compile(r"^(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{8,40}$"),
+             "invoice": re.compile(r"^(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{6,20}$")}
+
+
+def _contextual_ids(tokens: list[Token], spans: list[Span], free) -> None:
+    for i, tok in enumerate(tokens):
+        kind = _ID_AFTER.get(tok.low)
+        if not kind:
+            continue
+        j = i + 1
+        while j < len(tokens) and tokens[j].low in _ID_FILLERS:
+            j += 1
+        if j < len(tokens) and _ID_SHAPE[kind].match(tokens[j].text) and free(tokens[j].start, tokens[j].end):
+            spans.append(Span(kind, tokens[j].start, tokens[j].end, tokens[j].text))
+
+
 def analyse(text: str, directory: CustomerDirectory | None) -> Analysis:
     text = clean_text(text)
     tokens = tokenize(text)
@@ -92,6 +113,8 @@ def analyse(text: str, directory: CustomerDirectory | None) -> Analysis:
         for m in regex.finditer(text):
             if free(m.start(), m.end()):
                 spans.append(Span(kind, m.start(), m.end(), m.group()))
+
+    _contextual_ids(tokens, spans, free)
 
     def free_of_spans(start: int, end: int) -> bool:
         return all(not _overlaps(start, end, s.start, s.end) for s in spans)

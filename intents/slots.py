@@ -292,6 +292,10 @@ class SlotFiller:
                 continue
             if re.match(r"\s*(st|nd|rd|th)\b", after):
                 continue
+            if n.surface.lower() == "one" and (
+                    re.search(r"\b(the|this|that|which|other)\s+(?:\S+\s+){0,3}$", text[:n.start].lower())
+                    and any(p.end <= n.start and not text[p.end:n.start].strip() for p in a.products)):
+                continue  # "the E3 one" is a pronoun, not a count
             before = text[max(0, n.start - 12):n.start].lower()
             if re.search(r"(last|past|next|from)\s+$", before) and re.search(r"\s*to\s+", after) is None \
                     and re.search(r"(last|past|next)\s+$", before):

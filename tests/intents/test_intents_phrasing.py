@@ -70,3 +70,24 @@ def test_names_with_dots_and_countries(recognizer):
     assert (result.intent, result.slots) == ("customers.qualification", {"customer": "St. Mary's Clinic"})
     result = recognizer.recognize_sync("change the usage location of ana@stmarys.com to Ireland", context)
     assert result.slots == {"user": "ana@stmarys.com"}
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("show order a3f9c20b1e4d for Contoso", "orders.get", {"order": "a3f9c20b1e4d", "customer": "Contoso"}),
+    ("show invoice D0OFMSS27D", "invoices.get", {"invoice": "D0OFMSS27D"}),
+    ("add seats to the E3 one", "subscriptions.change_quantity", {"subscription": "E3"}),
+    ("add one seat to Contoso's E3", "subscriptions.change_quantity",
+     {"quantity": "1", "customer": "Contoso", "subscription": "E3"}),
+])
+def test_ids_named_by_context_and_pronoun_one(recognizer, context, text, intent, slots):
+    result = recognizer.recognize_sync(text, context)
+    assert (result.intent, result.slots) == (intent, slots)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("change seats", "subscriptions.change_quantity"), ("purchase licences", "orders.purchase"),
+    ("new ticket", "service_requests.create"), ("show orders", "orders.list"),
+    ("pending approvals", "approvals.pending"),
+])
+def test_terse_commands(recognizer, text, intent):
+    assert recognizer.recognize_sync(text).intent == intent
