@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 DATA = Path(__file__).parent / "data"
 MODEL_VERSION = "1"
 # the cached model is only valid for the code that produced its features
-_MODEL_SOURCES = ("features.py", "entities.py", "lexicon.py", "classifier.py", "matcher.py", "customers.py",
-                  "numbers.py", "text.py")
+_MODEL_SOURCES = ("offline.py", "features.py", "entities.py", "lexicon.py", "classifier.py", "matcher.py",
+                  "customers.py", "numbers.py", "text.py")
 
 _CORRECTION = re.compile(r"(?:\bno,?\s+wait\b|\bactually\b|\bi mean\b|\bscratch that\b|\bcorrection\b|\bsorry\b|"
                          r"\bon second thought\b|\bno no\b|\bwait\b|不對|不是|應該是|改成)[,:]?\s*", re.I)
