@@ -19,7 +19,7 @@ from dialogs.directory import DirectoryCache
 from dialogs.flow import expired, find_flow_owner, new_flow, user_slot
 from dialogs.paging import ListPage
 from dialogs.policy import AllowAll, AuditSink, MemoryAudit, PurchaseGate, RolePolicy
-from dialogs.registry import ENTITY_TYPES, Kind, Operation, Param, ParamType, Preview, Registry, Row
+from dialogs.registry import ENTITY_TYPES, Kind, NeedInput, Operation, Param, ParamType, Preview, Registry, Row
 from dialogs.resolve import (
     Ambiguous,
     NotFound,
@@ -163,7 +163,6 @@ class Engine:
                            and result.score >= NEW_REQUEST_SCORE)
             if len(missing) == 1 and ((words <= 3 and not new_request) or result.intent == "none"):
                 flow["raw"][missing[0]] = text
-                flow.setdefault("from_form", []).append(missing[0])
                 flow["errors"] = {}
                 return await self._advance(turn, slot)
         return None
@@ -221,7 +220,6 @@ class Engine:
                     raw_value = data[param.name]
                     if isinstance(raw_value, str | int | float | bool):
                         flow["raw"][param.name] = raw_value
-                        flow.setdefault("from_form", []).append(param.name)
             flow["errors"] = {}
             for name in flow.get("asking", []):  # a required field left out of the submit is an error too
                 param = op.param(name)
@@ -278,7 +276,6 @@ class Engine:
         return OperationContext(client=self.client, user=turn.user, locale=turn.locale, flow_id=flow["id"],
                                 text=flow.get("text"),
                                 extras={"page": flow["raw"].get("_page", 0),
-                                        "from_form": tuple(flow.get("from_form", ())),
                                         "roles": self.roles.roles_for(turn.user),
                                         "approvals": self.purchases,
                                         "audit": self.audit,  # read by audit.records
@@ -425,7 +422,16 @@ class Engine:
     async def _ask_confirmation(self, ctx: OperationContext, slot: dict[str, Any], op: Operation,
                                 args: dict[str, Any]) -> list[Reply]:
         flow = slot["flow"]
-        preview = await op.preview(ctx, args) if op.preview else views.default_preview(op, args, ctx.locale)
+        try:
+            preview = await op.preview(ctx, args) if op.preview else views.default_preview(op, args, ctx.locale)
+        except NeedInput as need:
+            asked = [p for p in op.params if p.name in need.params]
+            for param in asked:
+                flow["values"].pop(param.name, None)
+                flow["raw"].pop(param.name, None)
+                flow["errors"][param.name] = need.message
+            flow["stage"], flow["asking"] = "form", [p.name for p in asked]
+            return [Reply(card=views.form(op, asked, flow, ctx.locale))]
         flow["values"] = args  # the preview may have fixed derived values (e.g. the target seat count)
         flow["preview"] = _preview_dict(preview)
         flow["stage"] = "confirm"

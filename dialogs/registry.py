@@ -152,6 +152,18 @@ class Operation:
         }
 
 
+class NeedInput(Exception):
+    """Raised by a preview when the given parameters cannot make a change yet ("add a note or pick a status").
+
+    The dispatcher asks for `params` again with the form card, showing `message` on each of them.
+    """
+
+    def __init__(self, params: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.params = params
+        self.message = message
+
+
 class DuplicateOperationError(ValueError):
     pass
 

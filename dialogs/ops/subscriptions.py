@@ -92,8 +92,8 @@ async def _preview_quantity(ctx: OperationContext, args: Args) -> Preview:
     sub = await _subscription(ctx, args)
     current = int(sub.quantity or 0)
     if "target" not in args:
-        typed_in_form = "quantity" in ctx.extras.get("from_form", ())
-        args["target"] = seat_target(None if typed_in_form else ctx.text, current, int(args["quantity"]))
+        # The request's words decide: "add seats to the E3" + 5 typed in the form adds 5; "set the E3 seats" sets 5.
+        args["target"] = seat_target(ctx.text, current, int(args["quantity"]))
     target = int(args["target"])
     warning = None
     if target < 1:

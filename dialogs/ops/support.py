@@ -7,7 +7,7 @@ from typing import Any
 from dialogs import views
 from dialogs.context import OperationContext
 from dialogs.paging import ListPage, raw, take_page
-from dialogs.registry import Args, Outcome, Param, ParamType, Preview, Row, operation
+from dialogs.registry import Args, NeedInput, Outcome, Param, ParamType, Preview, Row, operation
 
 _STATUS_WORDS = {"open": "open", "active": "open", "opened": "open", "closed": "closed", "close": "closed",
                  "resolved": "closed", "attention": "attention_needed", "attention needed": "attention_needed"}
@@ -73,6 +73,8 @@ async def create_request(ctx: OperationContext, args: Args) -> Outcome:
 
 
 async def _preview_update(ctx: OperationContext, args: Args) -> Preview:
+    if not args.get("title") and not _status(args.get("status")):
+        raise NeedInput(("title", "status"), ctx.t("msg.sr_note_or_status"))
     current = raw(await ctx.client.service_requests.get(args["service_request"].strip()))
     rows = [Row(ctx.t("field.service_request"), None, f"{current.get('id')} · {current.get('title', '')}")]
     if args.get("title"):

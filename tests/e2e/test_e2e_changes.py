@@ -201,3 +201,27 @@ async def test_add_seats_to_a_subscription_of_the_customer_in_context(bot: Bot, 
     await bot.say(f"show {customer}'s subscriptions")
     form = await bot.say(text)
     assert form.title == "Change the number of seats"
+
+
+async def test_seats_typed_in_the_form_follow_the_request_words(bot: Bot, sandbox: SandboxThread):
+    """"add seats to the E3" + 5 in the form adds 5 (it does not set the total to 5)."""
+    before = await sandbox.subscription("Contoso Ltd", "Microsoft 365 E3")
+    await bot.say("show contoso's subscriptions")
+    await bot.say("add seats to the E3")
+    asked = await bot.click("Continue", inputs={"quantity": "5"})
+    assert change_rows(asked)["Seats"] == [str(before["quantity"]), str(before["quantity"] + 5)]
+    await bot.click("Confirm")
+    assert (await sandbox.subscription("Contoso Ltd", "Microsoft 365 E3"))["quantity"] == before["quantity"] + 5
+
+
+async def test_service_request_update_without_note_or_status_asks_for_one(bot: Bot, sandbox: SandboxThread):
+    """Nothing to change yet: the form asks for a note or a status before any confirmation is shown."""
+    waiting = next(s for s in await sandbox.service_requests() if s["status"] == "attention_needed")
+    form = await bot.say(f"update service request {waiting['id']}")
+    assert "Add a note, or give the new status" in form.screen
+    assert "Confirm" not in form.buttons
+    asked = await bot.click("Continue", inputs={"title": "called the customer back"})
+    assert change_rows(asked)["Note"] == ["—", "called the customer back"]
+    await bot.click("Confirm")
+    notes = (await sandbox.service_request(waiting["id"])).get("notes") or []
+    assert any(n.get("text") == "called the customer back" for n in notes)
