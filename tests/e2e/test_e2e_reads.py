@@ -169,8 +169,6 @@ async def test_orders_get_by_clicking_a_row(bot: Bot, shared_sandbox: SandboxThr
     assert str(offer["quantity"]) in seen.screen
 
 
-@pytest.mark.xfail(strict=True, reason="recognizer: 'show order <12-hex order id> for contoso' -> orders.list "
-                                       "without the order id (order ids are not extracted)")
 async def test_orders_get_typed_with_id(bot: Bot, shared_sandbox: SandboxThread):
     customer = await shared_sandbox.customer("Contoso Ltd")
     first = (await shared_sandbox.get_json(f"/v1/customers/{customer['id']}/orders"))["items"][0]
@@ -206,8 +204,6 @@ async def test_recurring_invoice_line_items_through_the_form(bot: Bot, shared_sa
     assert "Nothing to show" not in seen.screen
 
 
-@pytest.mark.xfail(strict=True, reason="recognizer: 'show invoice D0OFMSS27D' (recurring invoice id) -> "
-                                       "invoices.list; only G... ids are extracted as invoice ids")
 async def test_invoice_get_recurring_id_typed(bot: Bot, shared_sandbox: SandboxThread):
     invoices = (await shared_sandbox.get_json("/v1/invoices"))["items"]
     recurring = next(i for i in invoices if i["invoiceType"] == "Recurring")
