@@ -38,16 +38,21 @@ class SubscriptionsOperations(Operations):
 
     async def update(
         self, customer_id: str, subscription_id: str, changes: Mapping[str, Any], *,
-        request_id: str | None = None, correlation_id: str | None = None,
+        request_id: str | None = None, correlation_id: str | None = None, current: Subscription | None = None,
     ) -> Subscription:
         """PATCH the full current subscription with `changes` applied (as the docs do), guarded by its etag.
 
         `changes` may use snake_case or camelCase keys. A 202 (slow update) is followed by a GET of the
-        subscription so the caller always gets the resource back.
+        subscription so the caller always gets the resource back. A caller that has just fetched the
+        subscription passes it as `current` to save the GET; its etag still guards the PATCH, so a change
+        made in between is refused (412), never overwritten.
         """
         if not changes:
             raise ValueError("changes must not be empty")
-        current = await self.get(customer_id, subscription_id, correlation_id=correlation_id)
+        if current is not None and current.id and current.id != subscription_id:
+            raise ValueError("current is another subscription")
+        if current is None:
+            current = await self.get(customer_id, subscription_id, correlation_id=correlation_id)
         body = current.to_wire()
         body.update(to_wire_value(dict(changes)))
         headers = {"If-Match": quoted_etag(current.etag)} if current.etag else None
@@ -72,50 +77,50 @@ class SubscriptionsOperations(Operations):
 
     async def set_quantity(
         self, customer_id: str, subscription_id: str, quantity: int, *, request_id: str | None = None,
-        correlation_id: str | None = None,
+        correlation_id: str | None = None, current: Subscription | None = None,
     ) -> Subscription:
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
             raise ValueError("quantity must be a positive integer")
         return await self.update(customer_id, subscription_id, {"quantity": quantity},
-                                 request_id=request_id, correlation_id=correlation_id)
+                                 request_id=request_id, correlation_id=correlation_id, current=current)
 
     async def suspend(
         self, customer_id: str, subscription_id: str, *, request_id: str | None = None,
-        correlation_id: str | None = None,
+        correlation_id: str | None = None, current: Subscription | None = None,
     ) -> Subscription:
         return await self.update(customer_id, subscription_id, {"status": SubscriptionStatus.SUSPENDED},
-                                 request_id=request_id, correlation_id=correlation_id)
+                                 request_id=request_id, correlation_id=correlation_id, current=current)
 
     async def reactivate(
         self, customer_id: str, subscription_id: str, *, request_id: str | None = None,
-        correlation_id: str | None = None,
+        correlation_id: str | None = None, current: Subscription | None = None,
     ) -> Subscription:
         return await self.update(customer_id, subscription_id, {"status": SubscriptionStatus.ACTIVE},
-                                 request_id=request_id, correlation_id=correlation_id)
+                                 request_id=request_id, correlation_id=correlation_id, current=current)
 
     async def cancel(
         self, customer_id: str, subscription_id: str, *, request_id: str | None = None,
-        correlation_id: str | None = None,
+        correlation_id: str | None = None, current: Subscription | None = None,
     ) -> Subscription:
         """NCE / marketplace / software cancel (`status: deleted`), allowed only inside the cancellation window."""
         return await self.update(customer_id, subscription_id, {"status": SubscriptionStatus.DELETED},
-                                 request_id=request_id, correlation_id=correlation_id)
+                                 request_id=request_id, correlation_id=correlation_id, current=current)
 
     async def set_auto_renew(
         self, customer_id: str, subscription_id: str, enabled: bool, *, request_id: str | None = None,
-        correlation_id: str | None = None,
+        correlation_id: str | None = None, current: Subscription | None = None,
     ) -> Subscription:
         return await self.update(customer_id, subscription_id, {"autoRenewEnabled": bool(enabled)},
-                                 request_id=request_id, correlation_id=correlation_id)
+                                 request_id=request_id, correlation_id=correlation_id, current=current)
 
     async def rename(
         self, customer_id: str, subscription_id: str, friendly_name: str, *, request_id: str | None = None,
-        correlation_id: str | None = None,
+        correlation_id: str | None = None, current: Subscription | None = None,
     ) -> Subscription:
         if not friendly_name or not friendly_name.strip():
             raise ValueError("friendly_name must not be empty")
         return await self.update(customer_id, subscription_id, {"friendlyName": friendly_name.strip()},
-                                 request_id=request_id, correlation_id=correlation_id)
+                                 request_id=request_id, correlation_id=correlation_id, current=current)
 
     async def get_provisioning_status(
         self, customer_id: str, subscription_id: str, *, correlation_id: str | None = None

@@ -35,6 +35,8 @@ def seat_target(text: str | None, current: int, quantity: int) -> int:
 
 
 async def _subscription(ctx: OperationContext, args: Args) -> Any:
+    """The subscription as Partner Center has it now. A change handler passes it on as `current=` so the
+    client's PATCH is guarded by its etag without a second GET."""
     return await ctx.client.subscriptions.get(args["customer"]["id"], args["subscription"]["id"])
 
 
@@ -115,7 +117,7 @@ async def change_quantity(ctx: OperationContext, args: Args) -> Outcome:
     before = await _subscription(ctx, args)
     target = int(args["target"])
     sub = await ctx.client.subscriptions.set_quantity(args["customer"]["id"], before.id, target,
-                                                      request_id=ctx.request_id("quantity"))
+                                                      request_id=ctx.request_id("quantity"), current=before)
     return Outcome(
         {"subscription": raw(sub), "customer": args["customer"],
          "message": ctx.t("result.quantity_changed", before=before.quantity, after=sub.quantity)},
@@ -147,7 +149,7 @@ async def _set_status(ctx: OperationContext, args: Args, target: str) -> Outcome
     cid = args["customer"]["id"]
     action = {"suspended": ctx.client.subscriptions.suspend, "active": ctx.client.subscriptions.reactivate,
               "deleted": ctx.client.subscriptions.cancel}[target]
-    sub = await action(cid, before.id, request_id=ctx.request_id(f"status:{target}"))
+    sub = await action(cid, before.id, request_id=ctx.request_id(f"status:{target}"), current=before)
     return Outcome(
         {"subscription": raw(sub), "customer": args["customer"],
          "message": ctx.t(_STATUS_RESULT[target], name=args["subscription"]["name"])},
@@ -189,7 +191,7 @@ async def _preview_autorenew(ctx: OperationContext, args: Args) -> Preview:
 async def set_autorenew(ctx: OperationContext, args: Args) -> Outcome:
     before = await _subscription(ctx, args)
     sub = await ctx.client.subscriptions.set_auto_renew(args["customer"]["id"], before.id, bool(args["enabled"]),
-                                                        request_id=ctx.request_id("autorenew"))
+                                                        request_id=ctx.request_id("autorenew"), current=before)
     key = "result.autorenew_on" if sub.auto_renew_enabled else "result.autorenew_off"
     return Outcome(
         {"subscription": raw(sub), "customer": args["customer"], "message": ctx.t(key)},
@@ -213,7 +215,7 @@ async def _preview_rename(ctx: OperationContext, args: Args) -> Preview:
 async def rename(ctx: OperationContext, args: Args) -> Outcome:
     before = await _subscription(ctx, args)
     sub = await ctx.client.subscriptions.rename(args["customer"]["id"], before.id, args["nickname"],
-                                                request_id=ctx.request_id("rename"))
+                                                request_id=ctx.request_id("rename"), current=before)
     return Outcome(
         {"subscription": raw(sub), "customer": args["customer"],
          "message": ctx.t("result.renamed", name=sub.friendly_name)},

@@ -186,6 +186,20 @@ async def test_subscription_convenience_changes(method_name, args, change):
     assert patch.body == {**current, **change} and "If-Match" not in patch.headers
 
 
+async def test_subscription_update_with_current_skips_the_get_and_keeps_the_etag_guard():
+    current = {"id": "s1", "quantity": 5, "status": "active", "attributes": {"etag": "etag-7"}}
+    async with FakeService() as svc:
+        svc.add("PATCH", f"/v1/customers/{C}/subscriptions/s1", Reply(200, {**current, "quantity": 6}))
+        async with make_client(svc) as client:
+            before = models.Subscription.from_wire(current)
+            sub = await client.subscriptions.set_quantity(C, "s1", 6, current=before)
+            with pytest.raises(ValueError):
+                await client.subscriptions.set_quantity(C, "s2", 6, current=before)
+    [patch] = svc.requests
+    assert patch.method == "PATCH" and patch.body == {**current, "quantity": 6}
+    assert patch.headers["If-Match"] == '"etag-7"' and sub.quantity == 6
+
+
 async def test_subscription_update_202_polls_location():
     async with FakeService() as svc:
         svc.add("GET", f"/v1/customers/{C}/subscriptions/s1", Reply(200, {"id": "s1", "quantity": 5}),
