@@ -263,8 +263,10 @@ def confirmation_card(
     warnings: Sequence[str] = (),
     purchase: bool = False,
     locale: str = "en-US",
+    context: Sequence[tuple[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The what-if: a summary, a Setting | Before | After table, warnings, and Confirm / Cancel.
+    """The what-if: a summary, what it applies to (`context` facts: customer, product, price...), a
+    Setting | Before | After table of what changes, warnings, and Confirm / Cancel.
 
     Confirm sends {"pb":"confirm","flow"}; Cancel sends {"pb":"decline","flow"} (changes nothing).
     """
@@ -279,6 +281,7 @@ def confirmation_card(
     body: list[dict[str, Any] | None] = [
         heading(card_title),
         text(shorten(summary, 1000, locale)),
+        facts((label, format_value(value, locale)) for label, value in context) if context else None,
         change_table,
         *[text(w, color="Warning", weight="Bolder") for w in warnings],
         *[text(n, subtle=True) for n in notes],

@@ -125,9 +125,11 @@ def default_preview(op: Operation, args: dict[str, Any], locale: str) -> Preview
 def confirmation(op: Operation, preview: Preview, flow: dict[str, Any], locale: str) -> dict[str, Any]:
     from dialogs.registry import Kind
 
-    changes = [Change(r.label, r.before, r.after) for r in preview.rows]
+    # A row with no "before" names what the change applies to (customer, product, price): shown as facts.
+    context = [(r.label, r.after) for r in preview.rows if r.before is None]
+    changes = [Change(r.label, r.before, r.after) for r in preview.rows if r.before is not None]
     return conversation.confirmation_card(
-        changes, flow=flow["id"], summary=op_heading(op.id, locale), title=preview.title,
+        changes, context=context, flow=flow["id"], summary=op_heading(op.id, locale), title=preview.title,
         warnings=[preview.warning] if preview.warning else (), purchase=op.kind == Kind.PURCHASE, locale=locale)
 
 
@@ -183,7 +185,7 @@ def subscription_result(data: dict[str, Any], *, locale: str, more: Any = None) 
         (t("field.seats", locale), sub.get("quantity")),
         (t("field.auto_renew", locale), yes_no(bool(sub.get("autoRenewEnabled")), locale)),
     ]
-    show = (t("op.subscriptions.get", locale),
+    show = (op_heading("subscriptions.get", locale),
             actions.run("subscriptions.get", {"customer": customer.get("id"), "subscription": sub.get("id")}))
     return _result(data["message"], details, locale, [show])
 
@@ -276,7 +278,7 @@ def service_request_result(data: dict[str, Any], *, locale: str, more: Any = Non
         (t("field.status", locale), status_text(str(sr.get("status")), locale)),
         (t("field.severity", locale), status_text(str(sr.get("severity")), locale)),
     ]
-    show = (t("op.service_requests.get", locale),
+    show = (op_heading("service_requests.get", locale),
             actions.run("service_requests.get", {"service_request": str(sr.get("id"))}))
     return _result(data["message"], details, locale, [show])
 

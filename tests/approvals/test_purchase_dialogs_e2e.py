@@ -33,13 +33,14 @@ async def choose(world, calls, title: str):
 
 
 def preview_rows(calls) -> dict[str, str]:
-    """Label -> "after" value of the confirmation card's table."""
+    """Label -> value of the purchase confirmation card: what is bought is listed as facts (nothing "before")."""
     for call in calls:
         for card in call.cards:
-            table = next((e for e in card["body"] if e.get("type") == "Table"), None)
-            if table:
-                cells = [[c["items"][0]["text"] for c in row["cells"]] for row in table["rows"][1:]]
-                return {row[0]: row[-1] for row in cells}
+            if not any(a.get("data", {}).get("pb") == "confirm" for a in card.get("actions", [])):
+                continue
+            fact_set = next((e for e in card["body"] if e.get("type") == "FactSet"), None)
+            if fact_set:
+                return {f["title"]: f["value"] for f in fact_set["facts"]}
     raise AssertionError("no confirmation card")
 
 
