@@ -9,9 +9,12 @@ approval record) get a fresh eTag on every write — also on the first one, wher
 and a successful write puts the new eTag into the caller's item, so writing the same object twice in one turn
 is not mistaken for a stale write.
 
-Items are serialized with jsonpickle, as the Azure storages do, so dialog-state objects survive a round trip.
-SQLite runs in WAL mode with ``BEGIN IMMEDIATE`` around the compare-and-set, so two bot processes sharing the
-file cannot both win a conditional write.
+Items are serialized with jsonpickle, as the Azure storages do, so dialog-state objects survive a round trip
+(plain JSON data takes `bot.plain_json`'s faster path to the same text). SQLite runs in WAL mode with
+``BEGIN IMMEDIATE`` around the compare-and-set, so two bot processes sharing the file cannot both win a
+conditional write. Writes run in a worker thread (a commit may checkpoint the WAL and wait for the disk); a
+read runs on the event loop when the connection is free, as a WAL read never waits for a writer, and in a worker
+thread when the connection is busy.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from botbuilder.core import Storage
-from jsonpickle import encode
-from jsonpickle.unpickler import Unpickler
+
+from bot import plain_json
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS bot_items (
@@ -100,13 +103,15 @@ class SqliteStorage(Storage):
         keys = list(keys)
         if not keys:
             return {}
-        rows = await asyncio.to_thread(self._read_rows, keys)
+        rows = self._read_rows_now(keys)
+        if rows is None:
+            rows = await asyncio.to_thread(self._read_rows, keys)
         result: dict[str, object] = {}
         for key, value, e_tag, tracked in rows:
             data = json.loads(value)
             if tracked and isinstance(data, dict):
                 data["e_tag"] = e_tag
-            result[key] = Unpickler().restore(data)
+            result[key] = plain_json.restore(data, value)
         return result
 
     async def write(self, changes: dict[str, object]) -> None:
@@ -119,7 +124,7 @@ class SqliteStorage(Storage):
             tracked, wanted = _item_etag(item)
             if wanted == "":
                 raise Exception("SqliteStorage.write(): etag missing")
-            rows.append(_Row(key, encode(item), tracked, None if wanted == "*" else wanted))
+            rows.append(_Row(key, plain_json.encode(item), tracked, None if wanted == "*" else wanted))
         new_tags = await asyncio.to_thread(self._write_rows, rows)
         for item, e_tag in zip(changes.values(), new_tags, strict=True):
             _set_item_etag(item, e_tag)
@@ -134,13 +139,25 @@ class SqliteStorage(Storage):
     # --- blocking part, one short transaction per call -------------------------------------------------
 
     def _read_rows(self, keys: list[str]) -> list[tuple[str, str, str, int]]:
-        rows: list[tuple[str, str, str, int]] = []
         with self._lock:
-            for chunk in _chunks(keys, 500):
-                marks = ",".join("?" * len(chunk))
-                rows += self._conn.execute(
-                    f"SELECT key, value, e_tag, tracked FROM bot_items WHERE key IN ({marks})", chunk
-                ).fetchall()
+            return self._select(keys)
+
+    def _read_rows_now(self, keys: list[str]) -> list[tuple[str, str, str, int]] | None:
+        """The rows, read right here if no worker thread is using the connection; None if one is."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._select(keys)
+        finally:
+            self._lock.release()
+
+    def _select(self, keys: list[str]) -> list[tuple[str, str, str, int]]:
+        rows: list[tuple[str, str, str, int]] = []
+        for chunk in _chunks(keys, 500):
+            marks = ",".join("?" * len(chunk))
+            rows += self._conn.execute(
+                f"SELECT key, value, e_tag, tracked FROM bot_items WHERE key IN ({marks})", chunk
+            ).fetchall()
         return rows
 
     def _write_rows(self, rows: list[_Row]) -> list[str]:

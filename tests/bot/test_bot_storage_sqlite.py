@@ -97,6 +97,20 @@ async def test_store_item_objects_round_trip_with_etag(storage):
         await storage.write({"obj": stale})
 
 
+async def test_a_read_while_the_connection_is_busy_waits_in_a_worker_thread(storage):
+    """Reads run on the event loop only when no worker thread holds the connection; otherwise they queue."""
+    await storage.write({"k": {"v": 1}})
+    storage._lock.acquire()  # a write in progress in a worker thread
+    try:
+        pending = asyncio.ensure_future(storage.read(["k"]))
+        await asyncio.sleep(0.05)
+        assert not pending.done(), "the read must not use the connection while it is busy"
+    finally:
+        storage._lock.release()
+    assert (await pending)["k"] == {"v": 1}
+    assert (await storage.read(["k"]))["k"] == {"v": 1}  # and right here when it is free
+
+
 async def test_concurrent_conditional_writes_exactly_one_wins(tmp_path):
     """Two storages on one file (two bot instances) race on the same read eTag: one wins, one raises."""
     a, b = SqliteStorage(tmp_path / "s.db"), SqliteStorage(tmp_path / "s.db")
