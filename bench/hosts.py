@@ -166,7 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     if profile:
         import cProfile
 
-        profiler = cProfile.Profile()
+        # Thread CPU time by default: on a shared machine, wall time charges preemption (e.g. inside a loopback
+        # send that wakes the other process) to whatever frame was running. PARTNERBOT_BENCH_PROFILE_CLOCK=wall
+        # profiles wall time instead.
+        wall = os.environ.get("PARTNERBOT_BENCH_PROFILE_CLOCK", "cpu") == "wall"
+        profiler = cProfile.Profile() if wall else cProfile.Profile(time.thread_time)
         profiler.enable()
     try:
         if args.role == "sandbox":
