@@ -260,7 +260,7 @@ class Bot:
 
     def __init__(self, pc_url: str, *, storage: Storage | None = None, registry: Registry | None = None,
                  conversation_id: str = "a:personal-dana", conversation_type: str = "personal",
-                 roles_file: str = "") -> None:
+                 roles_file: str = "", locale: str = "en-US") -> None:
         self.settings = Settings(storage_kind="memory", partner_center_url=pc_url,
                                  partner_center_dev_token=DEV_TOKEN, roles_file=roles_file)
         self.client = sandbox_client(pc_url)
@@ -268,6 +268,7 @@ class Bot:
         if registry is not None:
             self.engine.registry = registry
         self.conversation_type = conversation_type
+        self.locale = locale
         self.app = BotApp(self.engine, storage=storage, settings=self.settings, conversation_id=conversation_id)
         self.history: list[Message] = []
 
@@ -285,12 +286,14 @@ class Bot:
 
     async def say(self, text: str, user: Identity = DANA, *, crash_ok: bool = False) -> Seen:
         """Type a message; returns what the bot answered."""
-        status, body = await self.app.send_text(text, user, conversation_type=self.conversation_type)
+        status, body = await self.app.send_text(text, user, conversation_type=self.conversation_type,
+                                                locale=self.locale)
         return self._seen(status, body, crash_ok)
 
     async def submit(self, value: dict[str, Any], user: Identity = DANA, *, crash_ok: bool = False) -> Seen:
         """An Action.Submit as Teams sends it: a message with `value` and no text."""
-        status, body = await self.app.submit(value, user, conversation_type=self.conversation_type)
+        status, body = await self.app.submit(value, user, conversation_type=self.conversation_type,
+                                             locale=self.locale)
         return self._seen(status, body, crash_ok)
 
     def button(self, title: str, *, card_title: str | None = None) -> dict[str, Any]:
