@@ -7,17 +7,16 @@ ResourceType (equals).
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
-from sandbox.body import Body
 from sandbox.context import sandbox_of
 from sandbox.envelope import iso, json_response, parse_iso
 from sandbox.errors import invalid_input
+from sandbox.filters import filter_body
 from sandbox.paging import seek_page
 
 routes = web.RouteTableDef()
@@ -38,13 +37,7 @@ def _date(raw: str, what: str, *, end: bool = False) -> datetime:
 
 
 def _filter(raw: str) -> dict[str, str]:
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise invalid_input("The filter is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise invalid_input("The filter must be a JSON object.")
-    f = Body(data)
+    f = filter_body(raw)
     field, value, operator = f.get("Field"), f.get("Value"), f.get("Operator")
     if not all(isinstance(x, str) and x for x in (field, value, operator)):
         raise invalid_input("The filter needs string Field, Value and Operator.")

@@ -8,16 +8,16 @@ rewrite history). Office/Azure line items page by offset; OneTime line items pag
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
-from sandbox.body import Body, enum_key
+from sandbox.body import enum_key
 from sandbox.context import app_user_only, sandbox_of
 from sandbox.envelope import collection, json_response, link, parse_iso
 from sandbox.errors import invalid_input, not_found
+from sandbox.filters import filter_body
 from sandbox.paging import offset_page, offset_param, page_size, seek_page
 
 routes = web.RouteTableDef()
@@ -86,13 +86,7 @@ def _invoice_filter(request: web.Request) -> tuple[str, datetime, bool] | None:
     raw = request.query.get("filter")
     if raw is None or raw.strip() == "":
         return None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise invalid_input("The filter is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise invalid_input("The filter must be a JSON object.")
-    f = Body(data)
+    f = filter_body(raw)
     field, value, op = f.get("Field"), f.get("Value"), f.get("Operator")
     if not isinstance(field, str) or enum_key(field) != "invoicedate":
         raise invalid_input(f"The filter field '{field}' is not supported for invoices.")

@@ -8,7 +8,6 @@ If-Match 412, stale If-Match 400 2055.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from typing import Any
@@ -20,6 +19,7 @@ from sandbox.commerce import customer_doc, customer_list_view, new_etag
 from sandbox.context import app_user_only, body_of, sandbox_of
 from sandbox.envelope import empty_response, json_response, link, new_guid
 from sandbox.errors import ApiError, bad_request, conflict, invalid_input, sandbox_limit
+from sandbox.filters import filter_body
 from sandbox.paging import seek_page
 
 routes = web.RouteTableDef()
@@ -40,13 +40,7 @@ def _name(customer: dict[str, Any]) -> str:
 
 def parse_customer_filter(raw: str) -> dict[str, str]:
     """`filter` = URL-encoded JSON {Field, Value, Operator}; only starts_with is supported for customers."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise invalid_input("The filter is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise invalid_input("The filter must be a JSON object.")
-    f = Body(data)
+    f = filter_body(raw)
     field = f.enum("Field", SEARCH_FIELDS, required=True)
     operator = f.enum("Operator", ["starts_with"], required=True)
     value = f.get("Value")

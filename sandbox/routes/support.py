@@ -19,6 +19,7 @@ from sandbox.body import Body, enum_key, parse_enum
 from sandbox.context import Sandbox, app_user_only, body_of, sandbox_of
 from sandbox.envelope import collection, json_response, new_guid
 from sandbox.errors import bad_request, invalid_input, not_found
+from sandbox.filters import filter_body
 from sandbox.paging import offset_page
 
 routes = web.RouteTableDef()
@@ -97,13 +98,7 @@ def _status_filter(request: web.Request) -> str | None:
     if raw is None or raw.strip() == "":
         plain = request.query.get("status")
         return parse_enum(plain, STATUSES, "status") if plain else None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise invalid_input("The filter is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise invalid_input("The filter must be a JSON object.")
-    f = Body(data)
+    f = filter_body(raw)
     field, op = f.get("Field"), f.get("Operator")
     if not isinstance(field, str) or enum_key(field) != "status":
         raise invalid_input(f"The filter field '{field}' is not supported for service requests.")

@@ -9,7 +9,6 @@ so `totalUnits` always follows the subscriptions' quantities and status.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import string
@@ -24,6 +23,7 @@ from sandbox.body import Body, parse_enum
 from sandbox.context import Sandbox, app_user_only, body_of, sandbox_of
 from sandbox.envelope import collection, json_response, link, new_guid, parse_iso
 from sandbox.errors import bad_request, conflict, invalid_input, not_found
+from sandbox.filters import filter_body
 from sandbox.paging import seek_page
 
 routes = web.RouteTableDef()
@@ -336,13 +336,7 @@ def _user_filter(request: web.Request) -> str:
     raw = request.query.get("filter")
     if raw is None or raw.strip() == "":
         return "active"
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise invalid_input("The filter is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise invalid_input("The filter must be a JSON object.")
-    f = Body(data)
+    f = filter_body(raw)
     field, value, op = f.get("Field"), f.get("Value"), f.get("Operator")
     if not isinstance(field, str) or field.lower() != "userstate":
         raise invalid_input(f"The filter field '{field}' is not supported for customer users.")
