@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypedDict, Unpack, runtime_checkable
 from urllib.parse import urlsplit
 
 import msal
@@ -289,23 +289,35 @@ def default_authority(tenant_id: str, host: str = DEFAULT_AUTHORITY_HOST) -> str
     return f"{host.rstrip('/')}/{tenant_id}"
 
 
+class MsalOptions(TypedDict, total=False):
+    """The keyword options both msal providers take (their defaults live in _MsalTokenProvider)."""
+
+    authority: str | None
+    clock: Clock
+    verify: bool | str
+    http_client: requests.Session | None
+    instance_discovery: bool | None
+    validate_authority: bool
+    timeout: float
+
+
 class _MsalTokenProvider:
     """Shared caching, locking and msal plumbing of the client-credentials and refresh-token providers."""
 
     def __init__(
         self,
-        *,
         client_id: str,
         client_secret: str,
         tenant_id: str,
+        *,
         scopes: tuple[str, ...],
-        authority: str | None,
-        clock: Clock,
-        verify: bool | str,
-        http_client: requests.Session | None,
-        instance_discovery: bool | None,
-        validate_authority: bool,
-        timeout: float,
+        authority: str | None = None,
+        clock: Clock = time.time,
+        verify: bool | str = True,
+        http_client: requests.Session | None = None,
+        instance_discovery: bool | None = None,
+        validate_authority: bool = True,
+        timeout: float = DEFAULT_HTTP_TIMEOUT_SECONDS,
     ) -> None:
         given = {"client_id": client_id, "client_secret": client_secret, "tenant_id": tenant_id}
         for name, value in given.items():
@@ -418,27 +430,9 @@ class ClientCredentialsProvider(_MsalTokenProvider):
         tenant_id: str,
         *,
         scopes: tuple[str, ...] = (PARTNER_CENTER_APP_SCOPE,),
-        authority: str | None = None,
-        clock: Clock = time.time,
-        verify: bool | str = True,
-        http_client: requests.Session | None = None,
-        instance_discovery: bool | None = None,
-        validate_authority: bool = True,
-        timeout: float = DEFAULT_HTTP_TIMEOUT_SECONDS,
+        **options: Unpack[MsalOptions],
     ) -> None:
-        super().__init__(
-            client_id=client_id,
-            client_secret=client_secret,
-            tenant_id=tenant_id,
-            scopes=scopes,
-            authority=authority,
-            clock=clock,
-            verify=verify,
-            http_client=http_client,
-            instance_discovery=instance_discovery,
-            validate_authority=validate_authority,
-            timeout=timeout,
-        )
+        super().__init__(client_id, client_secret, tenant_id, scopes=scopes, **options)
 
     def _acquire(self, app: msal.ConfidentialClientApplication) -> dict[str, Any]:
         return app.acquire_token_for_client(scopes=list(self.scopes))
@@ -460,27 +454,9 @@ class RefreshTokenProvider(_MsalTokenProvider):
         store: RefreshTokenStore,
         *,
         scopes: tuple[str, ...] = (PARTNER_CENTER_USER_SCOPE,),
-        authority: str | None = None,
-        clock: Clock = time.time,
-        verify: bool | str = True,
-        http_client: requests.Session | None = None,
-        instance_discovery: bool | None = None,
-        validate_authority: bool = True,
-        timeout: float = DEFAULT_HTTP_TIMEOUT_SECONDS,
+        **options: Unpack[MsalOptions],
     ) -> None:
-        super().__init__(
-            client_id=client_id,
-            client_secret=client_secret,
-            tenant_id=tenant_id,
-            scopes=scopes,
-            authority=authority,
-            clock=clock,
-            verify=verify,
-            http_client=http_client,
-            instance_discovery=instance_discovery,
-            validate_authority=validate_authority,
-            timeout=timeout,
-        )
+        super().__init__(client_id, client_secret, tenant_id, scopes=scopes, **options)
         self.store = store
         self._refresh_token: str | None = None
 
