@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,7 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from bot.storage_blob import AzureBlobStorage, blob_storage  # noqa: E402
-from tests.support.azurite import Azurite, azurite_or_skip, container_name  # noqa: E402
+from tests.support.azurite_fixtures import azurite, blob_fixture  # noqa: E402, F401
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -21,17 +19,4 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", "ignore::aiohttp.web.NotAppKeyWarning")
 
 
-@pytest.fixture(scope="session")
-def azurite() -> Iterator[Azurite]:
-    with azurite_or_skip() as running:
-        yield running
-
-
-@pytest.fixture
-async def blob(azurite: Azurite) -> AsyncIterator[AzureBlobStorage]:
-    """A BlobStorage on a fresh container of the session's Azurite."""
-    store = blob_storage(azurite.connection_string, container_name("au"))
-    try:
-        yield store
-    finally:
-        await store.aclose()
+blob = blob_fixture("au")

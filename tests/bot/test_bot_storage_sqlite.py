@@ -11,20 +11,7 @@ from botbuilder.testing.storage_base_tests import StorageBaseTests
 from bot.config import Settings
 from bot.storage import StorageNotAvailableError, make_storage
 from bot.storage_sqlite import ETagConflictError, SqliteStorage
-
-BASE_TESTS = [
-    "return_empty_object_when_reading_unknown_key",
-    "handle_null_keys_when_reading",
-    "handle_null_keys_when_writing",
-    "does_not_raise_when_writing_no_items",
-    "create_object",
-    "handle_crazy_keys",
-    "update_object",
-    "delete_object",
-    "delete_unknown_object",
-    "perform_batch_operations",
-    "proceeds_through_waterfall",
-]
+from tests.support.storage_contract import BASE_TESTS
 
 
 @pytest.fixture

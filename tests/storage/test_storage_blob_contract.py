@@ -13,20 +13,7 @@ from bot.storage import StorageNotAvailableError, close_storage, make_storage
 from bot.storage_blob import AzureBlobStorage, blob_storage
 from bot.storage_sqlite import ETagConflictError
 from tests.support.azurite import ACCOUNT_KEY, container_name
-
-BASE_TESTS = [
-    "return_empty_object_when_reading_unknown_key",
-    "handle_null_keys_when_reading",
-    "handle_null_keys_when_writing",
-    "does_not_raise_when_writing_no_items",
-    "create_object",
-    "handle_crazy_keys",
-    "update_object",
-    "delete_object",
-    "delete_unknown_object",
-    "perform_batch_operations",
-    "proceeds_through_waterfall",
-]
+from tests.support.storage_contract import BASE_TESTS
 
 
 def test_base_test_list_is_complete():
