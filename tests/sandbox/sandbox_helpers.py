@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import httpx
 
+from sandbox.context import SANDBOX_KEY
+from sandbox.server import RunningSandbox
+from sandbox.store import Store
+
 DEV_TOKEN = "sandbox-dev-token"
 AUTH = {"Authorization": f"Bearer {DEV_TOKEN}"}
+
+
+def store_of(running: RunningSandbox) -> Store:
+    """The running sandbox's document store: to arrange and check state behind the HTTP API."""
+    return running.app[SANDBOX_KEY].store
+
+
+def seeded_customer(running: RunningSandbox, index: int = 0) -> dict:
+    """The `index`-th stored customer (in store order)."""
+    return store_of(running).list("customer", "")[index].body
 
 
 async def customer_by_name(client: httpx.AsyncClient, name: str) -> dict:

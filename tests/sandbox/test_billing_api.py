@@ -8,33 +8,21 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from sandbox_helpers import store_of
 
 from sandbox import catalog_data as cat
 from sandbox.config import SandboxConfig
-from sandbox.context import SANDBOX_KEY
-from sandbox.server import start_sandbox
 
-TOKEN = {"Authorization": "Bearer sandbox-dev-token"}
 APP_ONLY = {"Authorization": "Bearer app-only-billing"}
 
 
 @pytest.fixture
-async def sandbox():
-    running = await start_sandbox(SandboxConfig(port=0, customers=30, seed=3, app_only_tokens=("app-only-billing",)))
-    try:
-        yield running
-    finally:
-        await running.stop()
-
-
-@pytest.fixture
-async def client(sandbox):
-    async with httpx.AsyncClient(base_url=sandbox.url, headers=TOKEN, timeout=10) as c:
-        yield c
+def sandbox_config() -> SandboxConfig:
+    return SandboxConfig(port=0, customers=30, seed=3, app_only_tokens=("app-only-billing",))
 
 
 def _invoices(sandbox) -> list[dict]:
-    return [d.body for d in sandbox.app[SANDBOX_KEY].store.list("invoice", "")]
+    return [d.body for d in store_of(sandbox).list("invoice", "")]
 
 
 def _onetime_with_items(sandbox) -> dict:
@@ -110,7 +98,7 @@ async def test_get_invoice_and_404(sandbox, client):
 
 async def test_onetime_line_items_seek_paging_both_forms(sandbox, client):
     inv = _onetime_with_items(sandbox)
-    store = sandbox.app[SANDBOX_KEY].store
+    store = store_of(sandbox)
     expected = [d.body for d in store.list("invoice_line_item", inv["id"], k1_prefix="onetime:billinglineitems")]
     assert len(expected) > 3
     for url in (f"/v1/invoices/{inv['id']}/lineitems?provider=onetime&invoicelineitemtype=billinglineitems&size=2",
@@ -142,7 +130,7 @@ async def test_office_line_items_offset_paging(sandbox, client):
     recurring = [i for i in _invoices(sandbox) if i["invoiceType"] == "Recurring"]
     assert recurring, "seed should contain legacy licence-based billing"
     inv = max(recurring, key=lambda i: len(i["invoiceDetails"]))
-    store = sandbox.app[SANDBOX_KEY].store
+    store = store_of(sandbox)
     expected = [d.body for d in store.list("invoice_line_item", inv["id"], k1_prefix="office:billinglineitems")]
     url = f"/v1/invoices/{inv['id']}/lineitems?provider=office&invoicelineitemtype=billinglineitems&size=1"
     items, pages = await _follow_offset(client, url)
@@ -184,7 +172,7 @@ async def test_line_items_of_unknown_invoice(client):
 
 
 async def test_invoices_match_subscriptions_and_prices(sandbox):
-    store = sandbox.app[SANDBOX_KEY].store
+    store = store_of(sandbox)
     subs = {d.id: d.body for d in store.list("subscription", None)}
     for inv in _invoices(sandbox):
         lines = [d.body for d in store.list("invoice_line_item", inv["id"])]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from sandbox_helpers import seeded_customer
 
-from sandbox.context import SANDBOX_KEY
 from sandbox.errors import ApiError
 from sandbox.filters import filter_body
 
@@ -34,7 +34,7 @@ def test_filter_body_rejects_malformed(raw: str, message: str):
 @pytest.mark.parametrize("route", ["/v1/auditrecords", "/v1/customers", "/v1/invoices", "/v1/servicerequests",
                                    "/v1/customers/{cid}/users"])
 async def test_every_list_route_rejects_malformed_filter(sandbox, client, route: str, raw: str, message: str):
-    cid = sandbox.app[SANDBOX_KEY].store.list("customer", "")[0].body["id"]
+    cid = seeded_customer(sandbox)["id"]
     r = await client.get(route.format(cid=cid), params={"filter": raw})
     assert r.status_code == 400, r.text
     assert (r.json()["code"], r.json()["description"]) == (800002, message)

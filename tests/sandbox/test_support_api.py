@@ -9,12 +9,10 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from sandbox_helpers import store_of
 
 from sandbox.config import SandboxConfig
-from sandbox.context import SANDBOX_KEY
-from sandbox.server import start_sandbox
 
-TOKEN = {"Authorization": "Bearer sandbox-dev-token"}
 APP_ONLY = {"Authorization": "Bearer app-only-support"}
 CONTACT = {"firstName": "Ops", "lastName": "Admin", "email": "ops@partner.example", "phoneNumber": "4255550101"}
 
@@ -32,26 +30,12 @@ def _new_sr(**changes) -> dict:
 
 
 @pytest.fixture
-async def sandbox():
-    running = await start_sandbox(SandboxConfig(port=0, customers=20, seed=9, app_only_tokens=("app-only-support",)))
-    try:
-        yield running
-    finally:
-        await running.stop()
-
-
-@pytest.fixture
-async def client(sandbox):
-    async with httpx.AsyncClient(base_url=sandbox.url, headers=TOKEN, timeout=10) as c:
-        yield c
-
-
-def _store(sandbox):
-    return sandbox.app[SANDBOX_KEY].store
+def sandbox_config() -> SandboxConfig:
+    return SandboxConfig(port=0, customers=20, seed=9, app_only_tokens=("app-only-support",))
 
 
 def _stored(sandbox) -> list[dict]:
-    return [d.body for d in _store(sandbox).list("service_request", "")]
+    return [d.body for d in store_of(sandbox).list("service_request", "")]
 
 
 async def _all(client, url: str) -> list[dict]:
@@ -98,7 +82,7 @@ async def test_customer_list_and_get(sandbox, client):
         body = resp.json()
         assert body["id"] == sr_id and body["attributes"]["objectType"] == "ServiceRequest"
         assert isinstance(body["notes"], list) and body["supportTopicName"]
-    other = next(c.id for c in _store(sandbox).list("customer", "") if c.id != cid)
+    other = next(c.id for c in store_of(sandbox).list("customer", "") if c.id != cid)
     resp = await client.get(f"/v1/customers/{other}/servicerequests/{sr_id}")
     assert resp.status_code == 404 and resp.json()["code"] == 1000
     resp = await client.get("/v1/servicerequests/123456789012345")
@@ -116,7 +100,7 @@ async def test_support_topics(client):
 
 
 async def test_create_update_close_reopen(sandbox, client):
-    audits = _store(sandbox).audit_count()
+    audits = store_of(sandbox).audit_count()
     resp = await client.post("/v1/servicerequests/en-GB", json=_new_sr())
     assert resp.status_code == 201, resp.text
     sr = resp.json()
@@ -143,23 +127,23 @@ async def test_create_update_close_reopen(sandbox, client):
     full = dict(resp.json(), severity="critical")
     resp = await client.patch(f"/v1/servicerequests/{sr['id']}", json=full)
     assert resp.status_code == 200 and resp.json()["severity"] == "critical"
-    records = [r[1] for r in _store(sandbox).list_audit("0", "9")]
+    records = [r[1] for r in store_of(sandbox).list_audit("0", "9")]
     ops = [r["operationType"] for r in records]
-    assert _store(sandbox).audit_count() == audits + 5
+    assert store_of(sandbox).audit_count() == audits + 5
     assert ops[-5:] == ["create_service_request"] + ["update_service_request"] * 4
     listed = await _all(client, "/v1/servicerequests?size=50")
     assert sr["id"] in {i["id"] for i in listed}
 
 
 async def test_create_for_customer_and_customer_path_update(sandbox, client):
-    cid = _store(sandbox).list("customer", "")[0].id
+    cid = store_of(sandbox).list("customer", "")[0].id
     resp = await client.post("/v1/servicerequests/en-US", json=_new_sr(customerId=cid))
     assert resp.status_code == 201
     sr = resp.json()
     assert sr["id"] in {i["id"] for i in await _all(client, f"/v1/customers/{cid}/servicerequests")}
     resp = await client.patch(f"/v1/customers/{cid}/servicerequests/{sr['id']}", json={"status": "closed"})
     assert resp.status_code == 200 and resp.json()["status"] == "closed"
-    assert _store(sandbox).list_audit("0", "9")[-1][1]["customerId"] == cid
+    assert store_of(sandbox).list_audit("0", "9")[-1][1]["customerId"] == cid
     resp = await client.post("/v1/servicerequests/en-US", json=_new_sr(customerId=str(uuid.uuid4())))
     assert resp.status_code == 404 and resp.json()["code"] == 60003
 
@@ -179,11 +163,11 @@ async def test_create_for_customer_and_customer_path_update(sandbox, client):
 ])
 async def test_create_validation(sandbox, client, changes, code):
     before = len(_stored(sandbox))
-    audits = _store(sandbox).audit_count()
+    audits = store_of(sandbox).audit_count()
     resp = await client.post("/v1/servicerequests/en-US", json=_new_sr(**changes))
     assert resp.status_code == 400, resp.text
     assert resp.json()["code"] == code and resp.json()["description"]
-    assert len(_stored(sandbox)) == before and _store(sandbox).audit_count() == audits
+    assert len(_stored(sandbox)) == before and store_of(sandbox).audit_count() == audits
 
 
 async def test_bad_locale_body_and_update_errors(sandbox, client):

@@ -7,42 +7,21 @@ import uuid
 
 import httpx
 import pytest
+from sandbox_helpers import seeded_customer, store_of
 
 from sandbox.config import SandboxConfig
-from sandbox.context import SANDBOX_KEY
-from sandbox.server import start_sandbox
 
-TOKEN = {"Authorization": "Bearer sandbox-dev-token"}
 APP_ONLY = {"Authorization": "Bearer app-only-test-token"}
 GOOD_PASSWORD = "Tr1cky-Passw0rd!"
 
 
 @pytest.fixture
-async def sandbox():
-    running = await start_sandbox(SandboxConfig(port=0, customers=6, seed=11,
-                                                app_only_tokens=("app-only-test-token",)))
-    try:
-        yield running
-    finally:
-        await running.stop()
-
-
-@pytest.fixture
-async def client(sandbox):
-    async with httpx.AsyncClient(base_url=sandbox.url, headers=TOKEN, timeout=10) as c:
-        yield c
-
-
-def _store(sandbox):
-    return sandbox.app[SANDBOX_KEY].store
-
-
-def _customer(sandbox, index: int = 0) -> dict:
-    return _store(sandbox).list("customer", "")[index].body
+def sandbox_config() -> SandboxConfig:
+    return SandboxConfig(port=0, customers=6, seed=11, app_only_tokens=("app-only-test-token",))
 
 
 def _users(sandbox, cid: str, state: str = "active") -> list[dict]:
-    return [d.body for d in _store(sandbox).list("customer_user", cid) if d.body["state"] == state]
+    return [d.body for d in store_of(sandbox).list("customer_user", cid) if d.body["state"] == state]
 
 
 def _new_user_body(domain: str, alias: str | None = None, **extra) -> dict:
@@ -74,7 +53,7 @@ async def _all_pages(client: httpx.AsyncClient, first_url: str) -> tuple[list[di
 
 
 async def test_list_pages_across_boundaries_without_gaps(sandbox, client):
-    cid = _customer(sandbox)["id"]
+    cid = seeded_customer(sandbox)["id"]
     expected = {u["id"] for u in _users(sandbox, cid)}
     assert len(expected) >= 3
     items, pages = await _all_pages(client, f"/v1/customers/{cid}/users?size=2")
@@ -88,14 +67,14 @@ async def test_list_pages_across_boundaries_without_gaps(sandbox, client):
 
 
 async def test_continuation_errors(sandbox, client):
-    cid = _customer(sandbox)["id"]
+    cid = seeded_customer(sandbox)["id"]
     resp = await client.get(f"/v1/customers/{cid}/users?size=1&seekOperation=Next")
     assert resp.status_code == 400 and resp.json()["code"] == 800002
     resp = await client.get(f"/v1/customers/{cid}/users?size=1&seekOperation=Next",
                             headers={"MS-ContinuationToken": "garbage.token"})
     assert resp.status_code == 400 and resp.json()["code"] == 800002
     # a token from another customer's list is refused
-    other = _customer(sandbox, 1)["id"]
+    other = seeded_customer(sandbox, 1)["id"]
     first = (await client.get(f"/v1/customers/{other}/users?size=1")).json()
     token = first["continuationToken"]
     resp = await client.get(f"/v1/customers/{cid}/users?size=1&seekOperation=Next",
@@ -104,7 +83,7 @@ async def test_continuation_errors(sandbox, client):
 
 
 async def test_bad_filter_and_size(sandbox, client):
-    cid = _customer(sandbox)["id"]
+    cid = seeded_customer(sandbox)["id"]
     for flt in ["{not json", json.dumps({"Field": "Domain", "Value": "x", "Operator": "equals"}),
                 json.dumps({"Field": "UserState", "Value": "Inactive", "Operator": "starts_with"}),
                 json.dumps({"Field": "UserState", "Value": "Sleeping", "Operator": "equals"})]:
@@ -116,7 +95,7 @@ async def test_bad_filter_and_size(sandbox, client):
 
 
 async def test_not_found_codes(sandbox, client):
-    cid = _customer(sandbox)["id"]
+    cid = seeded_customer(sandbox)["id"]
     resp = await client.get(f"/v1/customers/{cid}/users/{uuid.uuid4()}")
     assert resp.status_code == 404 and resp.json()["code"] == 60002
     resp = await client.get(f"/v1/customers/{uuid.uuid4()}/users")
@@ -126,7 +105,7 @@ async def test_not_found_codes(sandbox, client):
 
 
 async def test_app_only_token_is_refused(sandbox):
-    cid = _customer(sandbox)["id"]
+    cid = seeded_customer(sandbox)["id"]
     async with httpx.AsyncClient(base_url=sandbox.url, headers=APP_ONLY) as c:
         resp = await c.get(f"/v1/customers/{cid}/users")
         assert resp.status_code == 403 and resp.json()["code"] == 900329
@@ -135,9 +114,9 @@ async def test_app_only_token_is_refused(sandbox):
 
 
 async def test_create_user_and_audit(sandbox, client):
-    customer = _customer(sandbox)
+    customer = seeded_customer(sandbox)
     cid, domain = customer["id"], customer["companyProfile"]["domain"]
-    before = _store(sandbox).audit_count()
+    before = store_of(sandbox).audit_count()
     resp = await client.post(f"/v1/customers/{cid}/users", json=_new_user_body(domain, "jane.doe"))
     assert resp.status_code == 201, resp.text
     user = resp.json()
@@ -146,8 +125,8 @@ async def test_create_user_and_audit(sandbox, client):
     assert user["links"]["self"]["uri"] == f"/customers/{cid}/users/{user['id']}"
     got = (await client.get(f"/v1/customers/{cid}/users/{user['id']}")).json()
     assert got["displayName"] == "Test User" and "passwordProfile" not in got
-    records = _store(sandbox).list_audit("0", "9")
-    assert _store(sandbox).audit_count() == before + 1
+    records = store_of(sandbox).list_audit("0", "9")
+    assert store_of(sandbox).audit_count() == before + 1
     assert records[-1][1]["operationType"] == "create_customer_user"
     assert records[-1][1]["customerId"] == cid
     assert GOOD_PASSWORD not in json.dumps(records[-1][1])
@@ -165,10 +144,10 @@ async def test_create_user_and_audit(sandbox, client):
     ({"displayName": 42}, 800002),
 ])
 async def test_create_user_validation(sandbox, client, change, code):
-    customer = _customer(sandbox)
+    customer = seeded_customer(sandbox)
     cid, domain = customer["id"], customer["companyProfile"]["domain"]
-    count = _store(sandbox).count("customer_user", cid)
-    audits = _store(sandbox).audit_count()
+    count = store_of(sandbox).count("customer_user", cid)
+    audits = store_of(sandbox).audit_count()
     body = _new_user_body(domain)
     for key, value in change.items():
         if value is None:
@@ -179,12 +158,12 @@ async def test_create_user_validation(sandbox, client, change, code):
     assert resp.status_code == 400, resp.text
     err = resp.json()
     assert err["code"] == code and err["description"] and err["source"]
-    assert _store(sandbox).count("customer_user", cid) == count
-    assert _store(sandbox).audit_count() == audits
+    assert store_of(sandbox).count("customer_user", cid) == count
+    assert store_of(sandbox).audit_count() == audits
 
 
 async def test_password_must_not_contain_alias_and_body_must_be_object(sandbox, client):
-    customer = _customer(sandbox)
+    customer = seeded_customer(sandbox)
     cid, domain = customer["id"], customer["companyProfile"]["domain"]
     body = _new_user_body(domain, "maxwell", passwordProfile={"password": "Maxwell-2024!"})
     resp = await client.post(f"/v1/customers/{cid}/users", json=body)
@@ -197,7 +176,7 @@ async def test_password_must_not_contain_alias_and_body_must_be_object(sandbox, 
 
 
 async def test_duplicate_upn_conflicts_and_request_id_replays(sandbox, client):
-    customer = _customer(sandbox)
+    customer = seeded_customer(sandbox)
     cid, domain = customer["id"], customer["companyProfile"]["domain"]
     body = _new_user_body(domain, "sam.repeat")
     rid = str(uuid.uuid4())
@@ -214,7 +193,7 @@ async def test_duplicate_upn_conflicts_and_request_id_replays(sandbox, client):
 
 
 async def test_update_user_fields_and_upn(sandbox, client):
-    customer = _customer(sandbox)
+    customer = seeded_customer(sandbox)
     cid, domain = customer["id"], customer["companyProfile"]["domain"]
     user = (await client.post(f"/v1/customers/{cid}/users", json=_new_user_body(domain, "ann.old"))).json()
     resp = await client.patch(f"/v1/customers/{cid}/users/{user['id']}",
@@ -225,7 +204,7 @@ async def test_update_user_fields_and_upn(sandbox, client):
     got = resp.json()
     assert (got["displayName"], got["usageLocation"], got["userPrincipalName"]) == \
         ("Ann New", "DE", f"ann.new@{domain}")
-    ops = [r[1]["operationType"] for r in _store(sandbox).list_audit("0", "9")]
+    ops = [r[1]["operationType"] for r in store_of(sandbox).list_audit("0", "9")]
     assert "update_customer_user_principal_name" in ops
     # no change / foreign domain / empty display name -> 400, nothing changed
     for bad in ({"attributes": {"objectType": "CustomerUser"}}, {"userPrincipalName": "a@elsewhere.com"},
@@ -237,7 +216,7 @@ async def test_update_user_fields_and_upn(sandbox, client):
 
 
 async def test_soft_delete_deleted_list_and_restore(sandbox, client):
-    customer = _customer(sandbox)
+    customer = seeded_customer(sandbox)
     cid, domain = customer["id"], customer["companyProfile"]["domain"]
     user = (await client.post(f"/v1/customers/{cid}/users", json=_new_user_body(domain, "del.me"))).json()
     uid = user["id"]
@@ -260,12 +239,12 @@ async def test_soft_delete_deleted_list_and_restore(sandbox, client):
     assert resp.status_code == 200, resp.text
     restored = resp.json()
     assert restored["state"] == "active" and "softDeletionTime" not in restored
-    ops = [r[1]["operationType"] for r in _store(sandbox).list_audit("0", "9")]
+    ops = [r[1]["operationType"] for r in store_of(sandbox).list_audit("0", "9")]
     assert ops[-2:] == ["delete_customer_user", "restore_customer_user"]
 
 
 async def test_restore_window_expires_after_30_days(sandbox, client):
-    customer = _customer(sandbox)
+    customer = seeded_customer(sandbox)
     cid, domain = customer["id"], customer["companyProfile"]["domain"]
     user = (await client.post(f"/v1/customers/{cid}/users", json=_new_user_body(domain, "gone.soon"))).json()
     assert (await client.delete(f"/v1/customers/{cid}/users/{user['id']}")).status_code == 204
@@ -279,7 +258,7 @@ async def test_restore_window_expires_after_30_days(sandbox, client):
 
 
 async def test_reset_password_on_both_paths(sandbox, client):
-    customer = _customer(sandbox)
+    customer = seeded_customer(sandbox)
     cid, domain = customer["id"], customer["companyProfile"]["domain"]
     user = (await client.post(f"/v1/customers/{cid}/users", json=_new_user_body(domain, "pw.user"))).json()
     base = f"/v1/customers/{cid}/users/{user['id']}"
@@ -295,15 +274,15 @@ async def test_reset_password_on_both_paths(sandbox, client):
     weak = {"passwordProfile": {"password": "weak"}}
     assert (await client.patch(f"{base}/resetpassword", json=weak)).status_code == 400
     assert (await client.patch(base, json=weak)).status_code == 400
-    ops = [r[1]["operationType"] for r in _store(sandbox).list_audit("0", "9")]
+    ops = [r[1]["operationType"] for r in store_of(sandbox).list_audit("0", "9")]
     assert ops.count("reset_customer_user_password") == 3
-    assert "N3w-Secret-Value" not in json.dumps([r[1] for r in _store(sandbox).list_audit("0", "9")])
+    assert "N3w-Secret-Value" not in json.dumps([r[1] for r in store_of(sandbox).list_audit("0", "9")])
     resp = await client.patch(f"/v1/customers/{cid}/users/{uuid.uuid4()}/resetpassword", json=body)
     assert resp.status_code == 404 and resp.json()["code"] == 60002
 
 
 async def test_seeded_users_are_consistent(sandbox):
-    store = _store(sandbox)
+    store = store_of(sandbox)
     for doc in store.list("customer", ""):
         customer = doc.body
         users = [d.body for d in store.list("customer_user", customer["id"])]

@@ -5,39 +5,18 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
+from sandbox_helpers import seeded_customer, store_of
 
 from sandbox.config import SandboxConfig
-from sandbox.context import SANDBOX_KEY
 from sandbox.routes.users import GLOBAL_ADMIN_ROLE, license_sku_for
-from sandbox.server import start_sandbox
 
-TOKEN = {"Authorization": "Bearer sandbox-dev-token"}
 HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
 
 
 @pytest.fixture
-async def sandbox():
-    running = await start_sandbox(SandboxConfig(port=0, customers=8, seed=5))
-    try:
-        yield running
-    finally:
-        await running.stop()
-
-
-@pytest.fixture
-async def client(sandbox):
-    async with httpx.AsyncClient(base_url=sandbox.url, headers=TOKEN, timeout=10) as c:
-        yield c
-
-
-def _store(sandbox):
-    return sandbox.app[SANDBOX_KEY].store
-
-
-def _customer(sandbox, index: int = 0) -> dict:
-    return _store(sandbox).list("customer", "")[index].body
+def sandbox_config() -> SandboxConfig:
+    return SandboxConfig(port=0, customers=8, seed=5)
 
 
 async def _create_user(client, customer: dict, alias: str) -> dict:
@@ -55,17 +34,17 @@ async def _skus(client, cid: str) -> dict[str, dict]:
     return {s["productSku"]["id"]: s for s in resp.json()["items"]}
 
 
-def _licence_customer(sandbox) -> tuple[dict, dict]:
+def _licenceseeded_customer(sandbox) -> tuple[dict, dict]:
     """A customer with an active licence-based subscription, and that subscription."""
-    for doc in _store(sandbox).list("customer", ""):
-        for sub in _store(sandbox).list("subscription", doc.id):
+    for doc in store_of(sandbox).list("customer", ""):
+        for sub in store_of(sandbox).list("subscription", doc.id):
             if sub.body["status"] == "active" and license_sku_for(sub.body):
                 return doc.body, sub.body
     raise AssertionError("no licence-based subscription seeded")
 
 
 async def test_roles_list_members_add_remove(sandbox, client):
-    customer = _customer(sandbox)
+    customer = seeded_customer(sandbox)
     cid = customer["id"]
     roles = (await client.get(f"/v1/customers/{cid}/directoryroles")).json()
     assert {r["name"] for r in roles["items"]} >= {"Company Administrator", "Helpdesk Administrator"}
@@ -84,7 +63,7 @@ async def test_roles_list_members_add_remove(sandbox, client):
     assert [r["id"] for r in mine["items"]] == [HELPDESK]
     members = (await client.get(f"/v1/customers/{cid}/directoryroles/{HELPDESK}/usermembers")).json()
     assert [m["id"] for m in members["items"]].count(user["id"]) == 1
-    audit_ops = [r[1] for r in _store(sandbox).list_audit("0", "9")]
+    audit_ops = [r[1] for r in store_of(sandbox).list_audit("0", "9")]
     assert sum(1 for r in audit_ops if r["operationType"] == "update_customer_user") == 1
     resp = await client.delete(f"/v1/customers/{cid}/directoryroles/{HELPDESK}/usermembers/{user['id']}")
     assert resp.status_code == 204
@@ -95,7 +74,7 @@ async def test_roles_list_members_add_remove(sandbox, client):
 
 
 async def test_role_errors(sandbox, client):
-    customer = _customer(sandbox)
+    customer = seeded_customer(sandbox)
     cid = customer["id"]
     resp = await client.get(f"/v1/customers/{cid}/directoryroles/{uuid.uuid4()}/usermembers")
     assert resp.status_code == 404 and resp.json()["code"] == 1000
@@ -113,7 +92,7 @@ async def test_role_errors(sandbox, client):
 
 
 async def test_role_members_page(sandbox, client):
-    customer = _customer(sandbox)
+    customer = seeded_customer(sandbox)
     cid = customer["id"]
     created = [await _create_user(client, customer, f"helper{i}") for i in range(3)]
     for user in created:
@@ -130,7 +109,7 @@ async def test_role_members_page(sandbox, client):
 
 
 async def test_subscribed_skus_follow_subscriptions(sandbox, client):
-    store = _store(sandbox)
+    store = store_of(sandbox)
     for doc in store.list("customer", ""):
         cid = doc.id
         expected: dict[str, int] = {}
@@ -146,7 +125,7 @@ async def test_subscribed_skus_follow_subscriptions(sandbox, client):
             assert 0 <= s["consumedUnits"] <= s["totalUnits"]  # seeded assignments fit the seats
             assert s["attributes"]["objectType"] == "SubscribedSku"
     # a quantity change shows up at once
-    customer, sub = _licence_customer(sandbox)
+    customer, sub = _licenceseeded_customer(sandbox)
     sku_id = license_sku_for(sub)["id"]
     before = {s["productSku"]["id"]: s for s in
               (await client.get(f"/v1/customers/{customer['id']}/subscribedskus")).json()["items"]}[sku_id]
@@ -161,8 +140,8 @@ async def test_subscribed_skus_follow_subscriptions(sandbox, client):
 
 
 async def test_assign_until_exhausted_then_60012_and_remove(sandbox, client):
-    store = _store(sandbox)
-    customer, sub = _licence_customer(sandbox)
+    store = store_of(sandbox)
+    customer, sub = _licenceseeded_customer(sandbox)
     cid = customer["id"]
     sku_id = license_sku_for(sub)["id"]
     skus = await _skus(client, cid)
@@ -202,11 +181,11 @@ async def test_assign_until_exhausted_then_60012_and_remove(sandbox, client):
 
 
 async def test_deleted_user_frees_its_seat(sandbox, client):
-    customer, sub = _licence_customer(sandbox)
+    customer, sub = _licenceseeded_customer(sandbox)
     cid = customer["id"]
     sku_id = license_sku_for(sub)["id"]
     user = await _create_user(client, customer, "seat.holder")
-    store = _store(sandbox)
+    store = store_of(sandbox)
     skus = await _skus(client, cid)
     if skus[sku_id]["availableUnits"] == 0:
         store.put("subscription", sub["id"], dict(sub, quantity=sub["quantity"] + 1), cid)
@@ -229,17 +208,17 @@ async def test_deleted_user_frees_its_seat(sandbox, client):
     ({"licensesToRemove": ["00000000-0000-0000-0000-000000000001"]}, 3000),
 ])
 async def test_license_update_validation(sandbox, client, body, code):
-    customer, _ = _licence_customer(sandbox)
+    customer, _ = _licenceseeded_customer(sandbox)
     user = await _create_user(client, customer, "lic.bad")
-    audits = _store(sandbox).audit_count()
+    audits = store_of(sandbox).audit_count()
     resp = await client.post(f"/v1/customers/{customer['id']}/users/{user['id']}/licenseupdates", json=body)
     assert resp.status_code == 400, resp.text
     assert resp.json()["code"] == code
-    assert _store(sandbox).audit_count() == audits
+    assert store_of(sandbox).audit_count() == audits
 
 
 async def test_license_update_unknown_user_and_excluded_plans(sandbox, client):
-    customer, sub = _licence_customer(sandbox)
+    customer, sub = _licenceseeded_customer(sandbox)
     cid = customer["id"]
     sku_id = license_sku_for(sub)["id"]
     resp = await client.post(f"/v1/customers/{cid}/users/{uuid.uuid4()}/licenseupdates",
