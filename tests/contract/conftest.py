@@ -15,6 +15,7 @@ from contract_helpers import APP_ONLY_TOKEN, FastSleep, RecordingTransport, make
 from partner_center import PartnerCenterClient
 from sandbox.config import SandboxConfig
 from sandbox.server import RunningSandbox, start_sandbox
+from tests.support.sandbox_fixture import sandbox_fixture  # noqa: F401
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -30,15 +31,6 @@ def contract_config(**overrides: object) -> SandboxConfig:
 @pytest.fixture
 def sandbox_config() -> SandboxConfig:
     return contract_config()
-
-
-@pytest.fixture
-async def sandbox(sandbox_config: SandboxConfig) -> AsyncIterator[RunningSandbox]:
-    running = await start_sandbox(sandbox_config)
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import pytest
 from sandbox_helpers import AUTH
 
 from sandbox.config import FaultSettings, SandboxConfig
-from sandbox.server import RunningSandbox, start_sandbox
+from sandbox.server import RunningSandbox
+from tests.support.sandbox_fixture import sandbox_fixture  # noqa: F401
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -20,15 +21,6 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def sandbox_config() -> SandboxConfig:
     return SandboxConfig(port=0, customers=40, seed=7, faults=FaultSettings())
-
-
-@pytest.fixture
-async def sandbox(sandbox_config: SandboxConfig) -> AsyncIterator[RunningSandbox]:
-    running = await start_sandbox(sandbox_config)
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 @pytest.fixture
