@@ -1,9 +1,11 @@
 """A cached customer directory for the recognizer's gazetteer, refreshed in the background.
 
-The directory only helps *recognize* customer names in free text; resolving a name to a tenant id always
-asks Partner Center's search API, so a stale cache can never send a change to the wrong customer. Loading and
-refreshing list customers page by page in a background task (with 10,000 customers that is 20 calls and about
-a second); only the first turns after a start wait for it, and for a bounded time.
+The directory helps *recognize* customer names in free text, and lets a *read* ("show subscriptions for
+Contoso") skip the search call when the name is exactly one directory customer's (`exact_customer`). Changes
+and purchases always resolve names with Partner Center's search API, so a stale cache can never send a change
+to the wrong customer. Loading and refreshing list customers page by page in a background task (with 10,000
+customers that is 20 calls and about a second); only the first turns after a start wait for it, and for a
+bounded time.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import time
 from typing import Any
 
+from dialogs.resolve import DOMAIN_RE, GUID_RE, company_key, customer_value
 from intents.customers import CustomerDirectory
 
 log = logging.getLogger(__name__)
@@ -26,6 +29,7 @@ class DirectoryCache:
         self._max_age = max_age_seconds
         self._limit = limit
         self._directory: CustomerDirectory | None = None
+        self._names: dict[str, list[tuple[str, dict[str, Any]]]] = {}  # company_key -> (lower name, value)
         self._loaded_at = 0.0
         self._task: asyncio.Task[None] | None = None
 
@@ -63,9 +67,35 @@ class DirectoryCache:
             self._loaded_at = time.monotonic() - self._max_age + 60  # retry in a minute
             return
         # Indexing 10,000 names takes ~0.5 s of CPU: in a worker thread, so chat turns keep being served.
-        self._directory = await asyncio.to_thread(CustomerDirectory.from_records, customers)
+        directory, names = await asyncio.to_thread(_index, customers)
+        # A listing cut at `limit` may miss a second customer of the same name: then the search API decides.
+        self._directory, self._names = directory, (names if len(customers) < self._limit else {})
         self._loaded_at = time.monotonic()
+
+    def exact_customer(self, query: str) -> dict[str, Any] | None:
+        """The customer a read may use without a search call: the one directory customer (at most `max_age`
+        old) whose name starts with `query` and equals it up to case, punctuation and legal suffix — the
+        customer the search API's exact-match rule would pick (`dialogs.resolve._pick_customer`). None
+        (search instead) for anything less certain: no or several such customers, ids, domains."""
+        q = query.strip()
+        if not q or not self._names or time.monotonic() - self._loaded_at > self._max_age:
+            return None
+        key = company_key(q)
+        if not key or "." in key or GUID_RE.match(q) or DOMAIN_RE.match(q):
+            return None
+        low = q.lower()
+        hits = [value for name, value in self._names.get(key, ()) if name.startswith(low)]
+        return dict(hits[0]) if len(hits) == 1 else None
 
     async def close(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()
+
+
+def _index(customers: list[Any]) -> tuple[CustomerDirectory, dict[str, list[tuple[str, dict[str, Any]]]]]:
+    names: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for customer in customers:
+        name = customer.company_name or ""
+        if name:
+            names.setdefault(company_key(name), []).append((name.lower(), customer_value(customer)))
+    return CustomerDirectory.from_records(customers), names

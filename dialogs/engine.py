@@ -17,6 +17,7 @@ from dialogs import views
 from dialogs.context import OperationContext
 from dialogs.directory import DirectoryCache
 from dialogs.flow import expired, find_flow_owner, new_flow, user_slot
+from dialogs.fresh import turn_scope
 from dialogs.paging import ListPage
 from dialogs.policy import AllowAll, AuditSink, MemoryAudit, PurchaseGate, RolePolicy
 from dialogs.registry import ENTITY_TYPES, Kind, NeedInput, Operation, Param, ParamType, Preview, Registry, Row
@@ -84,6 +85,10 @@ class Engine:
         return InvokeResult(message=views.t("msg.card_inactive", turn.locale))
 
     async def on_turn(self, turn: Turn, state: dict[str, Any]) -> list[Reply]:
+        with turn_scope():  # what this turn read from Partner Center may be reused in this turn, never later
+            return await self._on_turn(turn, state)
+
+    async def _on_turn(self, turn: Turn, state: dict[str, Any]) -> list[Reply]:
         slot = user_slot(state, turn.user.id)
         flow = slot.get("flow")
         if flow and expired(flow):
@@ -320,7 +325,7 @@ class Engine:
                 if missing:
                     # An entity resolves in the context of the earlier parameters (customer first).
                     continue
-                resolution = await self._resolve(param, str(raw), values)
+                resolution = await self._resolve(param, str(raw), values, read=op.kind == Kind.READ)
                 if isinstance(resolution, Resolved):
                     values[param.name] = resolution.value
                     continue
@@ -374,9 +379,10 @@ class Engine:
             return remembered.get("customer_id") == customer.get("id")
         return True
 
-    async def _resolve(self, param: Param, raw: str, values: dict[str, Any]) -> Resolution:
+    async def _resolve(self, param: Param, raw: str, values: dict[str, Any], *, read: bool = False) -> Resolution:
         if param.type == ParamType.CUSTOMER:
-            return await resolve_customer(self.client, raw)
+            # Only a read may take the name from the cached directory; a change always asks the search API.
+            return await resolve_customer(self.client, raw, directory=self.directory if read else None)
         customer = values.get("customer") or {}
         if param.type == ParamType.SUBSCRIPTION:
             statuses = tuple(param.choices)

@@ -2,6 +2,7 @@
 
 Customers are found with the Partner Center search API (a prefix filter), never by listing every customer:
 at most two calls per name — the prefix search and, when it finds nothing, a shorter prefix for suggestions.
+A read may take a name that is exactly one customer's from the cached directory instead (no call).
 Subscriptions and users are matched within one customer.
 """
 
@@ -12,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialogs.fresh import remember_subscriptions
 from partner_center import errors
 
 GUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -75,9 +77,15 @@ def customer_value(customer: Any) -> dict[str, Any]:
             "domain": customer.domain}
 
 
-async def resolve_customer(client: Any, query: str, *, limit: int = 25) -> Resolution:
-    """Customer by tenant id, domain or company name (case-insensitive; exact match wins over prefix matches)."""
+async def resolve_customer(client: Any, query: str, *, limit: int = 25, directory: Any = None) -> Resolution:
+    """Customer by tenant id, domain or company name (case-insensitive; exact match wins over prefix matches).
+
+    `directory` (a `dialogs.directory.DirectoryCache`, given for reads only) answers a name that is exactly
+    one cached customer's without a call; anything else goes to the search API."""
     query = query.strip()
+    known = directory.exact_customer(query) if directory is not None else None
+    if known is not None:
+        return Resolved(known)
     if GUID_RE.match(query):
         try:
             return Resolved(customer_value(await client.customers.get(query)))
@@ -154,6 +162,7 @@ async def resolve_subscription(client: Any, customer_id: str, query: str | None,
                                *, statuses: tuple[str, ...] = ()) -> Resolution:
     """Subscription of one customer by id, nickname or offer name; all of them as options when no query."""
     subs = await client.subscriptions.list(customer_id).to_list()
+    remember_subscriptions(customer_id, subs)  # the confirmation card of this turn needs no second GET
     live = [s for s in subs if str(s.status) != "deleted"]
     if statuses:
         preferred = [s for s in live if str(s.status) in statuses]

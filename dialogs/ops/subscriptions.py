@@ -7,6 +7,7 @@ from typing import Any
 
 from dialogs import views
 from dialogs.context import OperationContext
+from dialogs.fresh import recent_subscription
 from dialogs.paging import ListPage, raw, take_page
 from dialogs.registry import Args, Outcome, Param, ParamType, Preview, Row, operation
 
@@ -32,6 +33,12 @@ def seat_target(text: str | None, current: int, quantity: int) -> int:
     if _DELTA_UP.search(text):
         return current + quantity
     return quantity
+
+
+async def _current(ctx: OperationContext, args: Args) -> Any:
+    """For a confirmation card: the subscription as resolving it listed it in this turn, else fetched now."""
+    listed = recent_subscription(args["customer"]["id"], args["subscription"]["id"])
+    return listed if listed is not None else await _subscription(ctx, args)
 
 
 async def _subscription(ctx: OperationContext, args: Args) -> Any:
@@ -91,7 +98,7 @@ async def list_addons(ctx: OperationContext, args: Args) -> Outcome:
 
 
 async def _preview_quantity(ctx: OperationContext, args: Args) -> Preview:
-    sub = await _subscription(ctx, args)
+    sub = await _current(ctx, args)
     current = int(sub.quantity or 0)
     if "target" not in args:
         # The request's words decide: "add seats to the E3" + 5 typed in the form adds 5; "set the E3 seats" sets 5.
@@ -127,7 +134,7 @@ async def change_quantity(ctx: OperationContext, args: Args) -> Outcome:
 
 def _status_preview(target: str) -> Any:
     async def preview(ctx: OperationContext, args: Args) -> Preview:
-        sub = await _subscription(ctx, args)
+        sub = await _current(ctx, args)
         warning = ctx.t("preview.cancel_warning") if target == "deleted" else None
         return Preview(
             title=args["subscription"]["name"],
@@ -176,7 +183,7 @@ async def cancel(ctx: OperationContext, args: Args) -> Outcome:
 
 
 async def _preview_autorenew(ctx: OperationContext, args: Args) -> Preview:
-    sub = await _subscription(ctx, args)
+    sub = await _current(ctx, args)
     return Preview(
         title=args["subscription"]["name"],
         rows=(Row(ctx.t("field.customer"), None, args["customer"]["name"]),
@@ -201,7 +208,7 @@ async def set_autorenew(ctx: OperationContext, args: Args) -> Outcome:
 
 
 async def _preview_rename(ctx: OperationContext, args: Args) -> Preview:
-    sub = await _subscription(ctx, args)
+    sub = await _current(ctx, args)
     return Preview(
         title=args["subscription"]["name"],
         rows=(Row(ctx.t("field.customer"), None, args["customer"]["name"]),

@@ -32,8 +32,11 @@ def test_bench_scale_tiny_run_counts_calls_and_scans(capsys):
                      "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     names, fanout = result["name_resolution"], result["fanout"]
-    assert names["first_turn"]["calls"]["search"] == 1
-    assert names["max_calls_per_turn"] == 2 and names["list_customers_in_turns"] == 0
+    # The first turn searches unless the (small) directory arrived within the first turn's short wait.
+    assert names["first_turn"]["calls"]["search"] <= 1 and names["first_turn"]["calls"]["other"] == 1
+    # Later reads name customers the loaded directory knows exactly: no search, only the subscriptions call.
+    assert names["max_calls_per_turn"] == 1 and names["searches_in_turns"] == 0
+    assert names["list_customers_in_turns"] == 0
     assert names["directory"]["loaded"] and names["directory"]["size"] == 120
     assert fanout["customers_scanned"] == 20 and fanout["http_requests"] == 21
     assert fanout["failures"] == [] and fanout["throttled"] == 0
