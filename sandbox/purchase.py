@@ -15,7 +15,7 @@ from aiohttp import web
 from sandbox import catalog_data as cat
 from sandbox.body import Body, as_int, parse_enum
 from sandbox.commerce import expose_subscription_ids, new_order_id, order_doc, order_line, parent_ok, subscription_doc
-from sandbox.context import Sandbox
+from sandbox.context import Sandbox, sandbox_of
 from sandbox.envelope import iso, new_guid, parse_iso
 from sandbox.errors import ApiError, invalid_input
 
@@ -244,8 +244,17 @@ def settle(sb: Sandbox, customer_id: str) -> None:
                 settle_order(sb, order)
 
 
+def settled_customer(request: web.Request) -> tuple[Sandbox, dict[str, Any]]:
+    """The sandbox and the route's customer (404 60003 if unknown), its due orders provisioned first."""
+    sb = sandbox_of(request)
+    customer = sb.customer(request.match_info["customer_id"])
+    settle(sb, customer["id"])
+    return sb, customer
+
+
 def parse_cycle(value: Any, what: str = "billingCycle") -> str:
     return parse_enum(value, BILLING_CYCLES, what)
 
 
-__all__ = ["as_int", "parse_cycle", "place_orders", "settle", "validate_lines", "parse_line", "CART_ERRORS"]
+__all__ = ["as_int", "parse_cycle", "place_orders", "settle", "settled_customer", "validate_lines", "parse_line",
+           "CART_ERRORS"]

@@ -15,21 +15,14 @@ from aiohttp import web
 
 from sandbox import catalog_data as cat
 from sandbox.body import Body, enum_key
-from sandbox.context import Sandbox, app_user_only, body_of, sandbox_of
+from sandbox.context import Sandbox, app_user_only, body_of
 from sandbox.envelope import collection, json_response, parse_iso
 from sandbox.errors import ApiError, bad_request, invalid_input, not_found, sandbox_limit
-from sandbox.purchase import BILLING_CYCLES, parse_cycle, parse_line, place_orders, settle, validate_lines
+from sandbox.purchase import BILLING_CYCLES, parse_cycle, parse_line, place_orders, settled_customer, validate_lines
 
 routes = web.RouteTableDef()
 
 CANCEL_WINDOW = timedelta(days=60)
-
-
-def _customer(request: web.Request) -> tuple[Sandbox, dict[str, Any]]:
-    sb = sandbox_of(request)
-    customer = sb.customer(request.match_info["customer_id"])
-    settle(sb, customer["id"])
-    return sb, customer
 
 
 def load_order(sb: Sandbox, cid: str, order_id: str) -> dict[str, Any]:
@@ -41,7 +34,7 @@ def load_order(sb: Sandbox, cid: str, order_id: str) -> dict[str, Any]:
 
 @routes.get("/v1/customers/{customer_id}/orders")
 async def list_orders(request: web.Request) -> web.Response:
-    sb, customer = _customer(request)
+    sb, customer = settled_customer(request)
     cid = customer["id"]
     orders = [d.body for d in sb.store.list("order", cid)]
     billing_type = request.query.get("billingType") or request.query.get("billing_type")
@@ -53,14 +46,14 @@ async def list_orders(request: web.Request) -> web.Response:
 
 @routes.get("/v1/customers/{customer_id}/orders/{order_id}")
 async def get_order(request: web.Request) -> web.Response:
-    sb, customer = _customer(request)
+    sb, customer = settled_customer(request)
     return json_response(load_order(sb, customer["id"], request.match_info["order_id"]))
 
 
 @routes.get("/v1/customers/{customer_id}/orders/{order_id}/provisioningstatus")
 @app_user_only
 async def order_provisioning_status(request: web.Request) -> web.Response:
-    sb, customer = _customer(request)
+    sb, customer = settled_customer(request)
     order = load_order(sb, customer["id"], request.match_info["order_id"])
     done = order["status"] in {"completed", "cancelled"}
     items = [{"lineItemNumber": li["lineItemNumber"], "status": "fulfilled" if done else "prefulfillmentPending",
@@ -74,7 +67,7 @@ async def order_provisioning_status(request: web.Request) -> web.Response:
 @routes.post("/v1/customers/{customer_id}/orders")
 async def create_order(request: web.Request) -> web.Response:
     """Direct order (no cart): same validation as a cart, but one order and errors are raised as 400s."""
-    sb, customer = _customer(request)
+    sb, customer = settled_customer(request)
     cid = customer["id"]
     body = body_of(request)
     cycle = body.enum("billingCycle", BILLING_CYCLES, default=None)
@@ -118,7 +111,7 @@ async def create_order(request: web.Request) -> web.Response:
 
 @routes.patch("/v1/customers/{customer_id}/orders/{order_id}")
 async def update_order(request: web.Request) -> web.Response:
-    sb, customer = _customer(request)
+    sb, customer = settled_customer(request)
     cid = customer["id"]
     order = load_order(sb, cid, request.match_info["order_id"])
     body = body_of(request)

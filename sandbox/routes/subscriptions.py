@@ -19,10 +19,10 @@ from aiohttp import web
 
 from sandbox import catalog_data as cat
 from sandbox.commerce import REFUND_WINDOW, new_etag, refresh_subscription
-from sandbox.context import Sandbox, app_user_only, body_of, sandbox_of
+from sandbox.context import Sandbox, app_user_only, body_of
 from sandbox.envelope import collection, iso, json_response, parse_iso
 from sandbox.errors import bad_request, conflict, invalid_input, not_found, sandbox_limit
-from sandbox.purchase import BILLING_CYCLES, settle
+from sandbox.purchase import BILLING_CYCLES, settled_customer
 
 routes = web.RouteTableDef()
 
@@ -36,16 +36,9 @@ def load_subscription(sb: Sandbox, customer_id: str, subscription_id: str) -> di
     return refresh_subscription(doc, sb.now())
 
 
-def _customer(request: web.Request) -> tuple[Sandbox, dict[str, Any]]:
-    sb = sandbox_of(request)
-    customer = sb.customer(request.match_info["customer_id"])
-    settle(sb, customer["id"])
-    return sb, customer
-
-
 @routes.get("/v1/customers/{customer_id}/subscriptions")
 async def list_subscriptions(request: web.Request) -> web.Response:
-    sb, customer = _customer(request)
+    sb, customer = settled_customer(request)
     cid = customer["id"]
     subs = [refresh_subscription(d.body, sb.now()) for d in sb.store.list("subscription", cid)]
     order_id = request.query.get("order_id")
@@ -62,14 +55,14 @@ async def list_subscriptions(request: web.Request) -> web.Response:
 
 @routes.get("/v1/customers/{customer_id}/subscriptions/{subscription_id}")
 async def get_subscription(request: web.Request) -> web.Response:
-    sb, customer = _customer(request)
+    sb, customer = settled_customer(request)
     sub = load_subscription(sb, customer["id"], request.match_info["subscription_id"])
     return json_response(sub, headers={"ETag": f'"{sub["attributes"]["etag"]}"'})
 
 
 @routes.get("/v1/customers/{customer_id}/subscriptions/{subscription_id}/addons")
 async def list_addons(request: web.Request) -> web.Response:
-    sb, customer = _customer(request)
+    sb, customer = settled_customer(request)
     parent = load_subscription(sb, customer["id"], request.match_info["subscription_id"])
     addons = [refresh_subscription(d.body, sb.now()) for d in sb.store.list("subscription", customer["id"])
               if d.body.get("parentSubscriptionId") == parent["id"]]
@@ -79,7 +72,7 @@ async def list_addons(request: web.Request) -> web.Response:
 @routes.get("/v1/customers/{customer_id}/subscriptions/{subscription_id}/provisioningstatus")
 @app_user_only
 async def provisioning_status(request: web.Request) -> web.Response:
-    sb, customer = _customer(request)
+    sb, customer = settled_customer(request)
     sub = load_subscription(sb, customer["id"], request.match_info["subscription_id"])
     until = sub.get("_provisioningUntil")
     pending = until is not None and parse_iso(until) > sb.now()
@@ -221,7 +214,7 @@ def _apply_quantity(sb: Sandbox, sub: dict[str, Any], item: cat.CatalogItem | No
 
 @routes.patch("/v1/customers/{customer_id}/subscriptions/{subscription_id}")
 async def update_subscription(request: web.Request) -> web.Response:
-    sb, customer = _customer(request)
+    sb, customer = settled_customer(request)
     cid = customer["id"]
     sub = load_subscription(sb, cid, request.match_info["subscription_id"])
     etag = _if_match(request)
