@@ -29,6 +29,8 @@ from typing import Any
 import httpx
 from aiohttp import web
 
+from partner_center.aiohttp_transport import AiohttpTransport
+
 TOKEN = "sandbox-dev-token"
 # Set while a bench fan-out runs: its tasks inherit it, chat turns running at the same time do not.
 ORIGIN: contextvars.ContextVar[str] = contextvars.ContextVar("bench_origin", default="turn")
@@ -38,7 +40,7 @@ class CountingTransport(httpx.AsyncBaseTransport):
     """Passes requests through and records (method, path, status, filtered, origin) for each one."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
-        self.inner = inner or httpx.AsyncHTTPTransport()  # httpx's defaults, as the bot's client uses
+        self.inner = inner or AiohttpTransport()  # the transport the bot's client uses by default
         self.calls: list[tuple[str, str, int, bool, str]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
