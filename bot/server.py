@@ -20,7 +20,7 @@ from botbuilder.core.bot_state import CachedBotState
 from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ActivityTypes
-from msrest.serialization import Model
+from msrest.serialization import Model, Serializer
 from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot import plain_json
@@ -41,6 +41,18 @@ ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
 # botbuilder detects changed state by flattening it with jsonpickle at load and again at save, per state
 # object and turn; plain JSON state gets the same answer from json.dumps at a fraction of the CPU.
 CachedBotState.compute_hash = lambda self, obj: plain_json.state_hash(obj)  # type: ignore[method-assign]
+_serialize_object = Serializer.serialize_object
+
+
+def _serialize_plain_object(self: Serializer, attr: Any, **kwargs: Any) -> Any:
+    """msrest rebuilds an attachment's card (an "object") value by value, each basic value through `eval`: for
+    plain JSON that yields an equal structure, so it is passed on as it is."""
+    if type(attr) in (dict, list) and plain_json.is_plain(attr):
+        return attr
+    return _serialize_object(self, attr, **kwargs)
+
+
+Serializer.serialize_object = _serialize_plain_object  # type: ignore[method-assign]
 
 SETTINGS = web.AppKey("settings", Settings)
 ADAPTER = web.AppKey("adapter", CloudAdapter)

@@ -73,3 +73,27 @@ def test_state_hash_changes_with_the_content():
     state["engine"]["users"]["u1"]["flow"] = {"op": "subscriptions.list"}
     assert plain_json.state_hash(state) != before
     assert plain_json.state_hash({"x": (1,)}) != plain_json.state_hash({"x": [1]})
+
+
+def test_msrest_sends_a_card_activity_unchanged_by_the_plain_object_shortcut():
+    import botbuilder.schema as schema
+    from botbuilder.schema import Activity, Attachment
+    from msrest.serialization import Serializer
+
+    from bot import server
+
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": [
+        {"type": "TextBlock", "text": f"é row {i}", "wrap": True, "n": i, "f": 1.5, "x": None} for i in range(5)]}
+    activity = Activity(type="message", text="hi", channel_data={"notification": {"alert": True}, "l": [1, "a"]},
+                        attachments=[Attachment(content_type="application/vnd.microsoft.card.adaptive", content=card),
+                                     Attachment(content_type="x", content={1: "non-string key", "t": (1, 2)})])
+    models = {k: v for k, v in vars(schema).items() if isinstance(v, type)}
+    assert Serializer.serialize_object is server._serialize_plain_object
+    fast = Serializer(models).body(activity, "Activity")
+    try:
+        Serializer.serialize_object = server._serialize_object
+        slow = Serializer(models).body(activity, "Activity")
+    finally:
+        Serializer.serialize_object = server._serialize_plain_object
+    assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
+    assert fast["attachments"][0]["content"] == card
