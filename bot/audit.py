@@ -158,6 +158,10 @@ class StorageAuditLog:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._last_time: datetime | None = None
         self._tails: dict[str, int] = {}  # day -> last segment number seen (a hint; other instances move it)
+        # day -> (number, the tail segment as this process last wrote it, with the eTag the store gave back): the
+        # next append writes on that eTag without reading first; if another instance appended meanwhile, the
+        # write conflicts and the segment is read again.
+        self._written: dict[str, tuple[int, dict[str, Any]]] = {}
         self._lock = asyncio.Lock()  # one index writer per process; other instances are handled by eTags
 
     # ---- writing ------------------------------------------------------------------------------------
@@ -185,30 +189,45 @@ class StorageAuditLog:
 
     async def _index(self, day: str, ref: dict[str, Any]) -> None:
         number = self._tails.get(day, 0)
+        written = self._written.pop(day, None)
         for attempt in range(self.max_attempts):
             key = segment_key(day, number)
-            stored = (await self.storage.read([key])).get(key)
+            if written is not None and written[0] == number:
+                stored, written = written[1], None  # our own copy: trusted for one write attempt
+            else:
+                stored = (await self.storage.read([key])).get(key)
             if stored is None:
-                segment = {"day": day, "number": number, "refs": [ref], "e_tag": f"new-{uuid.uuid4().hex}"}
+                one_off = f"new-{uuid.uuid4().hex}"
+                segment = {"day": day, "number": number, "refs": [ref], "e_tag": one_off}
                 if await _create_if_absent(self.storage, key, segment):
-                    self._tails[day] = number
+                    self._wrote(day, number, segment, one_off)
                     return
             else:
-                segment = copy.deepcopy(stored)
+                segment = dict(stored)  # a new top level and refs list; the refs in it are never changed
                 refs = list(segment.get("refs") or [])
                 if len(refs) >= self.segment_size:
                     number += 1
                     continue
                 segment["refs"] = [*refs, ref]
+                sent_etag = segment.get("e_tag")
                 try:
                     await self.storage.write({key: segment})
-                    self._tails[day] = number
+                    self._wrote(day, number, segment, sent_etag)
                     return
                 except KeyError:
-                    pass  # another instance appended first: read again
+                    pass  # another instance appended first (or our copy was stale): read again
             await asyncio.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** min(attempt, 6))))
         raise AuditWriteError(f"audit index for {day} still conflicting after {self.max_attempts} attempts "
                               f"(entry {ref['id']} is stored)")
+
+    def _wrote(self, day: str, number: int, segment: dict[str, Any], sent_etag: Any) -> None:
+        self._tails[day] = number
+        self._written.clear()  # only today's tail is worth keeping
+        e_tag = segment.get("e_tag")
+        # Kept only when the store handed a new eTag back into the item (SQLite storage does; MemoryStorage
+        # does not, and a stale eTag would make every next write conflict once).
+        if isinstance(e_tag, str) and e_tag not in ("", "*") and e_tag != sent_etag:
+            self._written[day] = (number, segment)
 
     # ---- reading ------------------------------------------------------------------------------------
 

@@ -126,6 +126,35 @@ async def test_two_processes_worth_of_sqlite_connections(tmp_path):
         two.close()
 
 
+async def test_an_instance_writing_alone_does_not_read_the_tail_again_and_notices_another_writer(tmp_path):
+    """SQLite hands the new eTag back: the next append writes on it without a read; when another instance
+    appended in between, that write conflicts and the segment is read again, so nothing is lost."""
+    path = tmp_path / "state.db"
+    one, two = SqliteStorage(path), SqliteStorage(path)
+    reads: list[list[str]] = []
+    original_read = one.read
+
+    async def counting_read(keys):
+        reads.append(list(keys))
+        return await original_read(keys)
+
+    one.read = counting_read
+    try:
+        a, b = StorageAuditLog(one, segment_size=4), StorageAuditLog(two, segment_size=4)
+        ids = [(await a.append(entry()))["id"] for _ in range(3)]
+        assert len([k for keys in reads for k in keys if "/day/" in k]) == 1  # only the first append looked
+        ids.append((await b.append(entry(op="other.instance")))["id"])
+        ids += [(await a.append(entry()))["id"] for _ in range(3)]  # conflict, re-read, roll over to segment 1
+        page = await b.query(limit=50)
+        assert sorted(e["id"] for e in page.entries) == sorted(ids)
+        day = page.entries[0]["at"][:10]
+        sizes = [len((await two.read([segment_key(day, n)]))[segment_key(day, n)]["refs"]) for n in range(2)]
+        assert sizes == [4, 3]
+    finally:
+        one.close()
+        two.close()
+
+
 async def test_query_filters_and_paging():
     storage = MemoryStorage()
     clock = Clock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
