@@ -58,6 +58,7 @@ class PartnerBotHandler(TeamsActivityHandler):
         self._bot_state = conversation_state.create_property(BOT_STATE)
         self._profile = user_state.create_property(PROFILE_STATE)
         self._welcome_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._references: references.ReferenceMemo = {}  # spares a storage read per message
         # Called with (turn, conversation reference) whenever someone talks to the bot (e.g. the approvals'
         # people list, which finds approvers' chats); a failing listener never fails the turn.
         self.reference_listeners: list[Callable[[Turn, ConversationReference], Awaitable[None]]] = []
@@ -202,7 +203,7 @@ class PartnerBotHandler(TeamsActivityHandler):
         if activity.from_property is None or not turn.conversation_id:
             return
         reference = TurnContext.get_conversation_reference(activity)
-        await references.put_reference(self.storage, reference, turn.user.id)
+        await references.put_reference(self.storage, reference, turn.user.id, memo=self._references)
         for listener in self.reference_listeners:
             try:
                 await listener(turn, reference)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,12 @@ log = logging.getLogger(__name__)
 _CONVERSATION_PREFIX = "partnerbot/convref/conversation/"
 _USER_PREFIX = "partnerbot/convref/user/"
 _MAX_ATTEMPTS = 4
+# How long a process trusts that the reference it stored (or found stored) for a conversation is still there.
+MEMO_SECONDS = 60.0
+_MEMO_LIMIT = 5000
+
+# conversation id -> (when confirmed, user id, reference data)
+ReferenceMemo = dict[str, tuple[float, str, dict[str, Any]]]
 
 
 def conversation_key(conversation_id: str) -> str:
@@ -42,12 +49,29 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-async def put_reference(storage: Storage, reference: ConversationReference, user_id: str) -> bool:
-    """Store `reference` for its conversation and for `user_id`. Returns False when nothing changed."""
+async def put_reference(storage: Storage, reference: ConversationReference, user_id: str,
+                        memo: ReferenceMemo | None = None) -> bool:
+    """Store `reference` for its conversation and for `user_id`. Returns False when nothing changed.
+
+    With a `memo` (one per process), a reference this process stored or found stored for the same conversation
+    and user less than `MEMO_SECONDS` ago is not read again: the handler calls this on every message."""
     conversation_id = reference.conversation.id if reference.conversation else None
     if not conversation_id or not user_id:
         raise ValueError("a conversation reference needs a conversation id and a user id")
     data = _reference_dict(reference)
+    if memo is not None:
+        seen = memo.get(conversation_id)
+        if seen is not None and seen[1] == user_id and seen[2] == data and time.monotonic() - seen[0] < MEMO_SECONDS:
+            return False
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+    changed = await _put_reference(storage, conversation_id, data, user_id)
+    if memo is not None:
+        memo[conversation_id] = (time.monotonic(), user_id, data)
+    return changed
+
+
+async def _put_reference(storage: Storage, conversation_id: str, data: dict[str, Any], user_id: str) -> bool:
     conv_key, usr_key = conversation_key(conversation_id), user_key(user_id)
     for attempt in range(_MAX_ATTEMPTS):
         found = await storage.read([conv_key, usr_key])
