@@ -125,7 +125,7 @@ def _bench_routes(app: web.Application, engine: Any, transport: CountingTranspor
 
 async def run_bot(sandbox_url: str, state_path: str, rate_limit: int) -> None:
     from bot.config import Settings
-    from bot.server import create_app
+    from bot.server import create_app, freeze_startup_objects
     from bot.wiring import build_engine
     from partner_center import PartnerCenterClient
     from partner_center.auth import StaticTokenProvider
@@ -139,16 +139,18 @@ async def run_bot(sandbox_url: str, state_path: str, rate_limit: int) -> None:
     engine = build_engine(settings, client=client)  # also loads the intent model (wiring warms it up)
     app = create_app(settings, engine=engine)
     _bench_routes(app, engine, transport)
+    freeze_startup_objects()  # as `partnerbot serve` does
     await _serve(app, started)
 
 
 async def run_echo() -> None:
     from bot.config import Settings
-    from bot.server import HANDLER, create_app
+    from bot.server import HANDLER, create_app, freeze_startup_objects
 
     started = time.perf_counter()
     app = create_app(Settings(storage_kind="memory"), engine=EchoBot())  # type: ignore[arg-type]
     app[HANDLER] = EchoBot()  # type: ignore[assignment]  # same adapter, host and route; no PartnerBot handler
+    freeze_startup_objects()  # as `partnerbot serve` does
     await _serve(app, started)
 
 
