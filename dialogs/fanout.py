@@ -1,16 +1,19 @@
 """Partner-wide questions ("which customers have suspended subscriptions?") answered by scanning customers.
 
 Partner Center has no partner-wide subscription query, so a scan asks every customer in turn. It is bounded
-twice: at most `concurrency` calls in flight, and call starts paced evenly at `share` of the client's rate limit.
-Pacing matters because the client's limiter is a sliding window: an unpaced scan would spend the whole minute's
-budget in one burst and every chat turn of every other user would then wait for the window to clear. With
-`share=0.9` a scan leaves a tenth of the budget to people, and still finishes within ~1.1x of the fastest time
-the limit allows (calls / rate).
+three times: at most `concurrency` calls in flight; call starts paced evenly at the client's rate limit, never
+faster; and never more than `share` of the client's sliding window (the last minute's budget) in use, so people's
+turns always find a free slot. Pacing matters because the limiter is a sliding window: an unpaced scan would
+spend the whole minute's budget in one burst and every chat turn of every other user would then wait for the
+window to clear. With `share=0.9` a long scan settles at 90 % of the rate and leaves a tenth of every minute to
+people; a scan shorter than that (1,000 calls at 6,000/min) runs at the full rate, close to the fastest time the
+limit allows (calls / rate). Without a client limiter (only `rate_per_minute` given) the pace is `share` of it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -62,7 +65,7 @@ class ScanResult:
     calls: int = 0  # logical Partner Center calls started (customer pages + subscription pages)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (customer id or "customers", error class)
     elapsed_s: float = 0.0
-    rate_per_minute: float | None = None  # the pace used (None = only the concurrency bound)
+    rate_per_minute: float | None = None  # the pace of call starts (None = only the concurrency bound)
 
     @property
     def complete(self) -> bool:
@@ -91,16 +94,22 @@ async def scan_subscriptions(
     sleep: Sleep = asyncio.sleep,
 ) -> ScanResult:
     """Customers having subscriptions in `statuses`, scanning `customers` (objects with `id`/`company_name`)
-    or, when None, the partner's customer list (first `limit`). The pace is `share` of `rate_per_minute`,
-    which defaults to the client's limiter. A customer whose call fails is reported in `failures`, not raised."""
+    or, when None, the partner's customer list (first `limit`). Paced at the client limiter's rate, holding at
+    most `share` of its window; with an explicit `rate_per_minute` instead, paced at `share` of that. A customer
+    whose call fails is reported in `failures`, not raised."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     if not 0 < share <= 1:
         raise ValueError("share must be in (0, 1]")
     wanted = {str(s).lower() for s in statuses}
+    limiter = getattr(client, "rate_limiter", None) if rate_per_minute is None else None
     rate = rate_per_minute if rate_per_minute is not None else client_rate_per_minute(client)
-    pacer = Pacer(rate * share, clock=clock, sleep=sleep) if rate else None
-    result = ScanResult(rate_per_minute=rate * share if rate else None)
+    # With the client's limiter the share is kept as room in its window (people's calls take it first);
+    # without one, only the pace can leave people their share.
+    pace = rate if limiter is not None else (rate * share if rate else None)
+    keep_free = min(math.ceil(limiter.max_requests * (1 - share)), limiter.max_requests - 1) if limiter else 0
+    pacer = Pacer(pace, clock=clock, sleep=sleep) if pace else None
+    result = ScanResult(rate_per_minute=pace)
     started = clock()
     queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=concurrency * 2)
     done = object()
@@ -108,6 +117,9 @@ async def scan_subscriptions(
     async def call(fetch: Callable[[], Awaitable[Any]]) -> Any:
         if pacer is not None:
             await pacer.wait()
+        if keep_free:
+            while (delay := limiter.wait_for_room(keep_free + 1)) > 0:
+                await sleep(delay)
         result.calls += 1
         return await fetch()
 

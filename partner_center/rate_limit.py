@@ -50,6 +50,20 @@ class RateLimiter:
                 waited += pause
                 await self._sleep(pause)
 
+    def wait_for_room(self, free: int) -> float:
+        """Seconds until at least `free` more starts fit in the window (0.0 when they already do). Takes no
+        slot and no lock: a background caller (a fan-out) waits with it *outside* the FIFO, so people's calls
+        queued behind it are never held up by a wait that is only there to leave them room."""
+        now = self._clock()
+        while self._starts and now - self._starts[0] >= self.per_seconds:
+            self._starts.popleft()
+        excess = len(self._starts) + free - self.max_requests
+        if excess <= 0:
+            return 0.0
+        if excess > len(self._starts):  # asks for more than the window holds: never
+            raise ValueError("free must not exceed max_requests")
+        return max(0.0, self._starts[excess - 1] + self.per_seconds - now)
+
     @property
     def in_window(self) -> int:
         now = self._clock()

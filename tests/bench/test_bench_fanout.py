@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
 import pytest
 
 from dialogs.fanout import client_rate_per_minute, scan_subscriptions
-from partner_center import PartnerCenterClient
+from partner_center import PartnerCenterClient, RateLimiter
 from partner_center.auth import StaticTokenProvider
 from sandbox.config import SandboxConfig
 from sandbox.server import start_sandbox
@@ -41,7 +42,7 @@ async def test_scan_finds_the_same_customers_as_asking_one_by_one(client):
     assert {h.customer_id: len(h.subscriptions) for h in result.hits} == expected
     assert result.complete and result.customers_scanned == 20
     assert result.calls == 1 + 20  # one customer page, one subscription list per customer
-    assert result.rate_per_minute == pytest.approx(60_000 * 0.9)
+    assert result.rate_per_minute == pytest.approx(60_000)  # the client's rate; the share is kept in its window
     names = [h.customer_name.lower() for h in result.hits]
     assert names == sorted(names)
 
@@ -73,3 +74,43 @@ async def test_bad_arguments_are_refused():
         await scan_subscriptions(SimpleNamespace(rate_limiter=None), concurrency=0)
     with pytest.raises(ValueError):
         await scan_subscriptions(SimpleNamespace(rate_limiter=None), share=1.5)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+
+def _client_with_limiter(clock: _Clock, limiter: RateLimiter, starts: list[float]) -> SimpleNamespace:
+    """Subscription lists that take a limiter slot per call, as the pipeline does, and record when."""
+
+    async def first_page():
+        await limiter.acquire()
+        starts.append(clock.now)
+        return SimpleNamespace(items=[], has_more=False)
+
+    pager = SimpleNamespace(first_page=first_page)
+    return SimpleNamespace(rate_limiter=limiter, subscriptions=SimpleNamespace(list=lambda cid: pager))
+
+
+async def test_scan_runs_at_the_full_rate_but_holds_at_most_its_share_of_the_window():
+    clock = _Clock()
+    limiter = RateLimiter(20, 60.0, clock=clock, sleep=clock.sleep)  # one call per 3 s on average
+    starts: list[float] = []
+    client = _client_with_limiter(clock, limiter, starts)
+    customers = [SimpleNamespace(id=f"c{i}", company_name=f"C{i}", domain="") for i in range(25)]
+    result = await scan_subscriptions(client, customers=customers, concurrency=1, share=0.5, clock=clock,
+                                      sleep=clock.sleep)
+    assert result.customers_scanned == 25 and result.rate_per_minute == pytest.approx(20)
+    assert starts[:10] == pytest.approx([3.0 * i for i in range(10)])  # the full pace while the window has room
+    for start in starts:  # never more than half the window: the other half stays free for people's calls
+        assert sum(1 for s in starts if start - 60.0 < s <= start) <= 10
+    assert starts[10] == pytest.approx(60.0)  # waited for the first call to leave the window
+

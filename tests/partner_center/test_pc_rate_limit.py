@@ -67,3 +67,18 @@ def test_invalid_configuration():
         RateLimiter(0)
     with pytest.raises(ValueError):
         RateLimiter(5, 0)
+
+
+async def test_wait_for_room_tells_when_slots_free_up_without_taking_one():
+    t = FakeTime()
+    limiter = RateLimiter(4, 60.0, clock=t.clock, sleep=t.sleep)
+    assert limiter.wait_for_room(4) == 0.0
+    for _ in range(3):
+        await limiter.acquire()
+        t.now += 10.0  # starts at 0, 10, 20
+    assert limiter.in_window == 3 and limiter.wait_for_room(1) == 0.0
+    assert limiter.wait_for_room(2) == pytest.approx(30.0)  # at 60 the first start leaves the window
+    assert limiter.wait_for_room(3) == pytest.approx(40.0)
+    assert limiter.in_window == 3, "asking takes no slot"
+    with pytest.raises(ValueError):
+        limiter.wait_for_room(5)
