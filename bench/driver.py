@@ -90,6 +90,16 @@ class Driver:
         wall = time.perf_counter() - started
         return [r for batch in batches for r in batch], wall
 
+    async def run_one_by_one(self, scripts: list[list[Step]], *, prefix: str,
+                             first_user: int) -> tuple[list[TurnRecord], float]:
+        """The scripts one after another, no think time: single turns with nothing else running."""
+        started = time.perf_counter()
+        records: list[TurnRecord] = []
+        for i, steps in enumerate(scripts):
+            records += await self.conversation(f"{prefix}-{i}", bench_user(first_user + i), steps, think_s=0,
+                                               rng=random.Random(i))
+        return records, time.perf_counter() - started
+
 
 def replies_by_turn(calls: list[ConnectorCall]) -> Counter[tuple[str, str]]:
     """(conversation id, answered activity id) -> number of messages the bot sent for it."""

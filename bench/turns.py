@@ -3,8 +3,9 @@
 Both bots run behind the same CloudAdapter, aiohttp host and /api/messages route, each in its own process, and
 are driven by the same conversations through the same local connector in this process. PartnerBot talks to the
 sandbox (its own process, no injected latency, no rate limit; the bot's client-side limiter is off too, since
-this measures the bot, not Partner Center's budget). Two phases per bot:
+this measures the bot, not Partner Center's budget). Three phases per bot:
 
+* one at a time: the first 10 scripts run one after another (other users) -> single-turn latency and CPU;
 * paced: N conversations at once, each user waiting a think time between messages -> latency p50/p99;
 * saturated: the same conversations with no think time -> turns per second (and latency under overload).
 """
@@ -30,6 +31,8 @@ from bench.stats import latency_summary, ratio
 from bot.local_channel import LocalConnector
 
 _SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z .]*[A-Za-z.]$")
+SEQUENTIAL_SCRIPTS = 10  # conversations run one after another before the paced phase
+SEQUENTIAL_FIRST_USER = 5000
 
 
 @dataclass(frozen=True)
@@ -136,16 +139,26 @@ def _by_kind(records: list[TurnRecord]) -> dict[str, Any]:
 
 async def _measure(driver: Driver, scripts: list[list[Step]], think_s: float, seed: int,
                    prefix: str, hosts: dict[str, Host]) -> dict[str, Any]:
+    bot = hosts["bot"]
+    cpu_sequential = bot.cpu_seconds()
+    # Users the paced phase does not have, so its first contacts stay first contacts.
+    sequential, sequential_wall = await driver.run_one_by_one(scripts[:SEQUENTIAL_SCRIPTS], prefix=prefix + "-seq",
+                                                              first_user=SEQUENTIAL_FIRST_USER)
+    cpu_after = bot.cpu_seconds()
     cpu_before = {name: host.cpu_seconds() for name, host in hosts.items()}
     paced, paced_wall = await driver.run(scripts, think_s=think_s, seed=seed, prefix=prefix)
     saturated, saturated_wall = await driver.run(scripts, think_s=0, seed=seed, prefix=prefix)
-    audit = audit_replies(paced + saturated, driver.connector.calls)
+    audit = audit_replies(sequential + paced + saturated, driver.connector.calls)
     turns = len(paced) + len(saturated)
     cpu_ms = {}
     for name, host in hosts.items():
         now, before = host.cpu_seconds(), cpu_before[name]
         cpu_ms[name] = None if now is None or before is None else round((now - before) * 1000 / turns, 1)
+    sequential_cpu = None if cpu_sequential is None or cpu_after is None else round(
+        (cpu_after - cpu_sequential) * 1000 / len(sequential), 1)
     return {
+        "sequential": {**latency_summary([r.latency_s for r in sequential], sequential_wall),
+                       "p50_ms_by_kind": _by_kind(sequential), "bot_cpu_ms_per_turn": sequential_cpu},
         "paced": {**latency_summary([r.latency_s for r in paced], paced_wall), "p50_ms_by_kind": _by_kind(paced)},
         "saturated": latency_summary([r.latency_s for r in saturated], saturated_wall),
         "cpu_ms_per_turn": cpu_ms,
@@ -245,6 +258,10 @@ def table(result: dict[str, Any]) -> str:
     bot, echo, ratios = result["partnerbot"], result["echo"], result["ratios"]
     rows = [
         ("", "PartnerBot", "echo", "ratio"),
+        ("p50 / p99 ms (one at a time)", f"{bot['sequential']['p50_ms']} / {bot['sequential']['p99_ms']}",
+         f"{echo['sequential']['p50_ms']} / {echo['sequential']['p99_ms']}", ""),
+        ("CPU ms / turn (one at a time)", bot["sequential"]["bot_cpu_ms_per_turn"],
+         echo["sequential"]["bot_cpu_ms_per_turn"], ""),
         ("p50 ms (paced)", bot["paced"]["p50_ms"], echo["paced"]["p50_ms"], ratios["p50"]),
         ("p99 ms (paced)", bot["paced"]["p99_ms"], echo["paced"]["p99_ms"], ratios["p99"]),
         ("turns/s (paced)", bot["paced"]["turns_per_s"], echo["paced"]["turns_per_s"], ""),

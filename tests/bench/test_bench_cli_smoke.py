@@ -19,6 +19,8 @@ def test_bench_turns_tiny_run_reports_every_figure(capsys):
         assert figures["paced"]["turns"] == 2 * result["turns_per_conversation"]
         assert figures["saturated"]["turns"] == figures["paced"]["turns"]
         assert figures["paced"]["p50_ms"] > 0 and figures["saturated"]["turns_per_s"] > 0
+        assert figures["sequential"]["turns"] == 2 * result["turns_per_conversation"]  # 2 scripts, one at a time
+        assert figures["sequential"]["bot_cpu_ms_per_turn"] > 0
         assert (figures["lost"], figures["duplicated"], figures["unexpected"], figures["http_errors"]) == (0, 0, 0, 0)
     bot = result["partnerbot"]
     assert bot["state_bytes"]["per_conversation"] > 0 and bot["state_bytes"]["conversation_state_max"] > 0
