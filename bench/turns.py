@@ -201,7 +201,7 @@ async def run_turns(conversations: int = 50, think_ms: int = 2000, customers: in
                         bot_figures["startup_s"] = bot.info.get("startup_s")
             finally:
                 await connector.stop()
-        bot_figures["state_bytes"] = state_bytes(state_path, conversations + 1)
+        bot_figures["state_bytes"] = state_bytes(state_path, conversations + 1 + min(SEQUENTIAL_SCRIPTS, conversations))
     paced_bot, paced_echo = bot_figures["paced"], echo_figures["paced"]
     return {
         "benchmark": "turns",
