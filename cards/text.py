@@ -1,7 +1,8 @@
 """The one localized text catalog of PartnerBot, plus locale-aware formatting of numbers, money and dates.
 
 Every user-facing string of the cards (and the dialog engine's plain-text messages) comes from
-`cards/locales/<locale>.json` through `t()`. en-US is the reference catalog; other locales fall back to it,
+`cards/locales/<locale>.json` and `cards/locales/<locale>/*.json` (one file per area) through `t()`.
+en-US is the reference catalog; other locales fall back to it,
 so a missing translation shows English instead of crashing a turn. Formatting lives here too so that a card
 never shows "2026-03-12T00:00:00Z" or "1234.5" raw.
 """
@@ -43,9 +44,20 @@ def catalog(locale: str) -> dict[str, str]:
     """The raw key -> template mapping of one shipped locale (cached; the files are read once)."""
     if locale not in SUPPORTED_LOCALES:
         raise KeyError(f"no catalog for locale {locale!r}")
-    with open(LOCALES_DIR / f"{locale}.json", encoding="utf-8") as fh:
-        data = json.load(fh)
-    return {k: v for k, v in data.items() if not k.startswith("_")}
+    merged: dict[str, str] = {}
+    # The catalog is one namespace spread over files: <locale>.json (core) and <locale>/<area>.json (one per
+    # area, so that areas add their text without touching each other's). A key defined twice is an error.
+    paths = [LOCALES_DIR / f"{locale}.json", *sorted((LOCALES_DIR / locale).glob("*.json"))]
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        for key, value in data.items():
+            if key.startswith("_"):
+                continue
+            if key in merged:
+                raise ValueError(f"locale key {key!r} is defined twice ({path.name})")
+            merged[key] = value
+    return merged
 
 
 def has_key(key: str) -> bool:

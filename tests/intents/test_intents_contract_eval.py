@@ -29,7 +29,7 @@ def test_project_contract_matches_shared_copy():
     if not shared.exists():
         pytest.skip("shared contract not available")
     assert yaml.safe_load(CONTRACT_PATH.read_text()) == yaml.safe_load(shared.read_text())
-    assert len(load_intents()) == 126
+    assert len(load_intents()) == 140
 
 
 def test_every_intent_is_producible(recognizer):
