@@ -12,19 +12,24 @@ from typing import Protocol
 
 import httpx
 
+from .agreements import AgreementsOperations
 from .audit import AuditOperations
 from .carts import CartsOperations
 from .catalog import CatalogOperations
 from .customers import CustomersOperations
+from .directory_roles import DirectoryRolesOperations
 from .invoices import InvoicesOperations
 from .licenses import LicensesOperations
 from .orders import OrdersOperations
+from .profiles import ProfilesOperations
 from .rate_limit import RateLimiter
+from .resellers import ResellersOperations
 from .retry import RetryPolicy
 from .service_requests import ServiceRequestsOperations
 from .subscriptions import SubscriptionsOperations
 from .transport import DEFAULT_BASE_URL, Pipeline
 from .users import UsersOperations
+from .utilities import UtilitiesOperations
 
 
 class _TokenProvider(Protocol):
@@ -75,6 +80,11 @@ class PartnerCenterClient:
         self.users = UsersOperations(self._pipeline)
         self.licenses = LicensesOperations(self._pipeline)
         self.audit = AuditOperations(self._pipeline)
+        self.directory_roles = DirectoryRolesOperations(self._pipeline)
+        self.agreements = AgreementsOperations(self._pipeline)
+        self.profiles = ProfilesOperations(self._pipeline)
+        self.resellers = ResellersOperations(self._pipeline)
+        self.utilities = UtilitiesOperations(self._pipeline)
 
     @property
     def base_url(self) -> str:

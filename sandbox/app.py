@@ -32,6 +32,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Resource modules, each exposing `routes: web.RouteTableDef`. Missing modules are skipped so that areas can
 # be added independently.
 ROUTE_MODULES = [
+    "sandbox.routes.accounts",  # before customers: /v1/customers/relationshiprequests is no customer id
     "sandbox.routes.admin", "sandbox.routes.token", "sandbox.routes.customers", "sandbox.routes.catalog",
     "sandbox.routes.subscriptions", "sandbox.routes.carts", "sandbox.routes.orders", "sandbox.routes.audit",
     "sandbox.routes.utilities", "sandbox.routes.users", "sandbox.routes.billing", "sandbox.routes.support",
