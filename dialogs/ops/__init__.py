@@ -1,6 +1,7 @@
 """Operation declarations, one module per area. Importing this package fills `dialogs.registry.registry`."""
 
 from dialogs.ops import (  # noqa: F401
+    accounts,
     audit,
     billing,
     conversation,
