@@ -239,7 +239,8 @@ async def list_agreements(ctx: OperationContext, args: Args) -> Outcome:
 
 
 METADATA_VIEW = View(table=Table(
-    title="agreementType", columns=(Field("template", "templateId", labelled=True), Field("link", "agreementLink"))))
+    title="templateId", columns=(Field("agreement", "agreementType", Fmt.ENUM, enum="agreement_type"),
+                                 Field("link", "agreementLink"))))
 
 
 @operation("agreements.metadata", kind="read", view=METADATA_VIEW)
