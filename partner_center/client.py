@@ -12,6 +12,7 @@ from typing import Protocol
 
 import httpx
 
+from .analytics import AnalyticsOperations
 from .audit import AuditOperations
 from .carts import CartsOperations
 from .catalog import CatalogOperations
@@ -20,11 +21,15 @@ from .invoices import InvoicesOperations
 from .licenses import LicensesOperations
 from .orders import OrdersOperations
 from .rate_limit import RateLimiter
+from .reconciliation import ReconciliationOperations
 from .retry import RetryPolicy
 from .service_requests import ServiceRequestsOperations
 from .subscriptions import SubscriptionsOperations
 from .transport import DEFAULT_BASE_URL, Pipeline
+from .usage import UsageOperations
 from .users import UsersOperations
+
+DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
 
 
 class _TokenProvider(Protocol):
@@ -47,9 +52,14 @@ class PartnerCenterClient:
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
         correlation_id: str | None = None,
+        graph_base_url: str | None = None,
+        graph_credential: _TokenProvider | None = None,
+        blob_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         """`rate_limit_per_minute=None` (or 0) disables client-side throttling; `rate_limiter` lets several
-        clients of the same partner tenant share one budget."""
+        clients of the same partner tenant share one budget. Microsoft Graph (reconciliation v2, api.md §25)
+        has its own base URL and token: with a non-default Partner Center base URL (a sandbox) and no
+        `graph_base_url`, Graph is the same URL (§23.0: one port serves every path family)."""
         if credential is None:
             raise ValueError("credential (a token provider with `async get_token()`) is required")
         if rate_limiter is None and rate_limit_per_minute:
@@ -75,6 +85,16 @@ class PartnerCenterClient:
         self.users = UsersOperations(self._pipeline)
         self.licenses = LicensesOperations(self._pipeline)
         self.audit = AuditOperations(self._pipeline)
+        self.usage = UsageOperations(self._pipeline)
+        self.analytics = AnalyticsOperations(self._pipeline)
+        if graph_base_url is None:
+            graph_base_url = DEFAULT_GRAPH_URL if base_url.rstrip("/") == DEFAULT_BASE_URL else base_url
+        self._graph = Pipeline(
+            base_url=graph_base_url, credential=graph_credential or credential, locale=locale,
+            application=application, retry=retry, rate_limiter=None, timeout=timeout, transport=transport,
+            correlation_id=self._pipeline.correlation_id,
+        )
+        self.reconciliation = ReconciliationOperations(self._graph, blob_transport=blob_transport)
 
     @property
     def base_url(self) -> str:
@@ -94,6 +114,7 @@ class PartnerCenterClient:
 
     async def close(self) -> None:
         await self._pipeline.aclose()
+        await self._graph.aclose()
 
     async def __aenter__(self) -> PartnerCenterClient:
         return self

@@ -30,11 +30,13 @@ log = logging.getLogger("sandbox")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # Resource modules, each exposing `routes: web.RouteTableDef`. Missing modules are skipped so that areas can
-# be added independently.
+# be added independently. Routes match in this order: money's fixed paths (/invoices/unbilled/...,
+# /subscriptions/usagerecords) come before the {id} routes that would take them for ids.
 ROUTE_MODULES = [
-    "sandbox.routes.admin", "sandbox.routes.token", "sandbox.routes.customers", "sandbox.routes.catalog",
-    "sandbox.routes.subscriptions", "sandbox.routes.carts", "sandbox.routes.orders", "sandbox.routes.audit",
-    "sandbox.routes.utilities", "sandbox.routes.users", "sandbox.routes.billing", "sandbox.routes.support",
+    "sandbox.routes.admin", "sandbox.routes.token", "sandbox.routes.money", "sandbox.routes.customers",
+    "sandbox.routes.catalog", "sandbox.routes.subscriptions", "sandbox.routes.carts", "sandbox.routes.orders",
+    "sandbox.routes.audit", "sandbox.routes.utilities", "sandbox.routes.users", "sandbox.routes.billing",
+    "sandbox.routes.recon", "sandbox.routes.support",
 ]
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -45,7 +47,7 @@ _SERVER_ID = "sandbox-01"
 
 
 def _api_path(request: web.Request) -> bool:
-    return request.path.startswith("/v1/") or request.path == "/v1"
+    return request.path.startswith(("/v1/", "/partner/v1/")) or request.path == "/v1"
 
 
 def _render(status: int, body: dict, headers: dict[str, str] | None = None) -> web.Response:
