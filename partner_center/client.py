@@ -18,6 +18,7 @@ from .catalog import CatalogOperations
 from .customers import CustomersOperations
 from .invoices import InvoicesOperations
 from .licenses import LicensesOperations
+from .long_running import LongRunningOperations
 from .orders import OrdersOperations
 from .rate_limit import RateLimiter
 from .retry import RetryPolicy
@@ -25,6 +26,7 @@ from .service_requests import ServiceRequestsOperations
 from .subscriptions import SubscriptionsOperations
 from .transport import DEFAULT_BASE_URL, Pipeline
 from .users import UsersOperations
+from .utilization import UtilizationOperations
 
 
 class _TokenProvider(Protocol):
@@ -75,6 +77,8 @@ class PartnerCenterClient:
         self.users = UsersOperations(self._pipeline)
         self.licenses = LicensesOperations(self._pipeline)
         self.audit = AuditOperations(self._pipeline)
+        self.long_running = LongRunningOperations(self._pipeline)
+        self.utilization = UtilizationOperations(self._pipeline)
 
     @property
     def base_url(self) -> str:
