@@ -32,7 +32,7 @@ _POLITE = re.compile(_LEAD + r"(?:(?:can|could|would|will|won't)\s+(?:you|u|ya|w
 _CAN_REQUEST = re.compile(_LEAD + r"(?:can|could|may)\s+(?:i|we)\s+(?!still\b|even\b|already\b|only\b|just\b)", re.I)
 _QUESTION_START = re.compile(
     _LEAD + r"(?:who|whom|whose|what|what's|whats|when|where|which|why|how|is|isn't|are|aren't|was|wasn't|"
-    r"were|weren't|does|doesn't|do|don't|did|didn't|has|hasn't|have|haven't|had|hadn't|will|would|should|"
+    r"were|weren't|does|doesn't|do(?!n'?t\b|\s+not\b)|(?:don'?t|do\s+not)(?=\s+(?:i|we|you|they)\b)|did|didn't|has|hasn't|have|haven't|had|hadn't|will|would|should|"
     r"shall|can|could|may|might|must|am)\b", re.I)
 # asking to be told something, not for something to be done
 _EMBEDDED = re.compile(r"\b(?:i\s+wonder|wondering|do\s+you\s+know|any\s+idea|find\s+out|tell\s+me|let\s+me\s+know|"
