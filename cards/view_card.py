@@ -14,6 +14,7 @@ from cards import actions
 from cards.elements import (
     BUDGET_BYTES,
     adaptive_card,
+    container,
     facts,
     heading,
     json_size,
@@ -38,8 +39,10 @@ from cards.text import (
     t,
     yes_no,
 )
-from cards.view_spec import Button, Chart, Field, Fmt, Link, Record, Table, View, When, label_key_candidates
+from cards.view_spec import Button, Chart, ChartKind, Field, Fmt, Link, Record, Table, View, When, label_key_candidates
 
+# A value that is a list names at most this many entries ("Plan 1, ..., Plan 6 and 6 more").
+MAX_LISTED = 6
 # A section's list may take at most this share of the card budget; the main table takes what is left.
 _SECTION_BUDGET = 8 * 1024
 
@@ -83,7 +86,11 @@ def _plain(value: Any, locale: str) -> str:
     if isinstance(value, Mapping):
         return str(value.get("name") or value.get("displayName") or value.get("id") or "")
     if isinstance(value, list | tuple):
-        return join_list([_plain(v, locale) for v in value if not _empty(v)], locale)
+        names = [_plain(v, locale) for v in value if not _empty(v)]
+        listed = join_list(names[:MAX_LISTED], locale)
+        if len(names) > MAX_LISTED:
+            listed += " " + t("common.and_more", locale, count=format_number(len(names) - MAX_LISTED, locale))
+        return listed
     if isinstance(value, bool):
         return yes_no(value, locale)
     return str(value)
@@ -176,7 +183,8 @@ def _row(op_id: str, tbl: Table, item: Mapping[str, Any], result: Mapping[str, A
     for column in tbl.columns:
         shown = format_field(column, scopes, locale)
         if shown is not None and column.labelled:
-            shown = f"{field_label(op_id, column, locale)} {shown}"
+            label = field_label(op_id, column, locale)
+            shown = f"{label}{'' if label.endswith('：') else ' '}{shown}"  # a full-width colon has its own space
         details.append(shown)
     action = link_payload(tbl.action, scopes) if tbl.action else None
     attention = tbl.attention is not None and _holds(tbl.attention, [item])
@@ -213,14 +221,49 @@ def _rows_block(op_id: str, tbl: Table, items: Sequence[Mapping[str, Any]], resu
     return body
 
 
+# At most this many points per chart: more would not be readable and would cost card size twice (the fallback).
+MAX_CHART_POINTS = 24
+
+
+def _number(value: Any) -> int | float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(str(value))
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else round(number, 4)
+
+
 def _chart(op_id: str, chart: Chart, result: Mapping[str, Any], locale: str) -> list[dict[str, Any]]:
-    """The chart's numbers; drawn as a table (charts proper come with the chart element schema)."""
-    items = _items(chart, result)
-    if not items:
+    """A Teams chart element whose `fallback` is a table of the same numbers (clients without charts show it)."""
+    items = _items(chart, result)[:MAX_CHART_POINTS]
+    points = [(format_field(chart.x, [item, result], locale) or "?",
+               [_number(lookup([item], y.where)) for y in chart.y]) for item in items]
+    points = [(x, ys) for x, ys in points if any(y is not None for y in ys)]
+    if not points:
         return []
-    tbl = Table(columns=(chart.x, *chart.y), grid=True, items=chart.items)
-    grid, _ = _grid(op_id, tbl, items, result, locale, _SECTION_BUDGET)
-    return [subheading(t(f"view.{op_id}.chart", locale)), grid] if grid else []
+    title = t(f"view.{op_id}.chart", locale)
+    labels = [field_label(op_id, y, locale) for y in chart.y]
+    kind = chart.kind.value
+    element: dict[str, Any] = {"type": kind, "title": title}
+    if chart.kind in (ChartKind.PIE, ChartKind.DONUT):
+        element["data"] = [{"legend": x, "value": ys[0]} for x, ys in points if ys[0] is not None]
+    elif chart.kind == ChartKind.LINE or (chart.kind == ChartKind.BAR and len(chart.y) > 1):
+        if chart.kind == ChartKind.BAR:
+            element["type"] = "Chart.VerticalBar.Grouped"
+        element["data"] = [{"legend": label, "values": [{"x": x, "y": ys[i]} for x, ys in points if ys[i] is not None]}
+                           for i, label in enumerate(labels)]
+    else:
+        element["data"] = [{"x": x, "y": ys[0]} for x, ys in points if ys[0] is not None]
+    if chart.kind in (ChartKind.BAR, ChartKind.HBAR, ChartKind.LINE):
+        element["xAxisTitle"] = field_label(op_id, chart.x, locale)
+        if len(labels) == 1:
+            element["yAxisTitle"] = labels[0]
+    grid = Table(columns=(chart.x, *chart.y), grid=True, items=chart.items)
+    fallback, _ = _grid(op_id, grid, items, result, locale, _SECTION_BUDGET)
+    element["fallback"] = container([text(title, weight="Bolder"), fallback])
+    return [element]
 
 
 def _buttons(op_id: str, buttons: Sequence[Button], result: Mapping[str, Any], locale: str) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from cards import actions
 from cards.elements import BUDGET_BYTES, card_size
 from cards.text import catalog
 from cards.view_card import render_view
-from cards.view_spec import Button, Field, Fmt, Link, Record, Table, View, When, view_keys
+from cards.view_spec import Button, Chart, ChartKind, Field, Fmt, Link, Record, Table, View, When, view_keys
 from dialogs.paging import ListPage
 from dialogs.registry import registry
 from tests.support.cards import assert_action_contract, card_text, validate_card
@@ -190,3 +190,111 @@ def test_percent_grid_and_conditional_buttons():
     cells = [[c["items"][0]["text"] for c in row["cells"]] for row in table["rows"]]
     assert cells == [["Product", "Quantity"], ["E5", "37.5%"], ["E3", "100%"]]
     assert card["actions"] == []
+
+
+# ----------------------------------------------------------------------------------------------- charts
+
+USAGE = {"customer": CUSTOMER, "currency": "USD", "months": [
+    {"month": "2026-09-01", "charge": 1200.5, "seats": 40},
+    {"month": "2026-10-01", "charge": 1310, "seats": 44},
+    {"month": "2026-11-01", "charge": None, "seats": 45},  # a month without a charge yet
+]}
+
+
+@pytest.fixture
+def chart_keys(monkeypatch):
+    """Catalog entries of a synthetic operation `test.usage` (both locales) for chart views."""
+    for locale, title, chart in (("en-US", "Usage of {customer}", "Charges by month"),
+                                 ("zh-TW", "{customer} 的使用量", "每月費用")):
+        monkeypatch.setitem(catalog(locale), "view.test.usage.title", title)
+        monkeypatch.setitem(catalog(locale), "view.test.usage.chart", chart)
+    return "test.usage"
+
+
+def _chart_view(kind: ChartKind, *ys: str) -> View:
+    fields = {"charge": Field("total", "charge", Fmt.MONEY, currency="currency"),
+              "seats": Field("quantity", "seats", Fmt.NUMBER)}
+    return View(chart=Chart(kind, x=Field("created", "month", Fmt.DATE), y=tuple(fields[y] for y in ys),
+                            items="months"))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("kind", list(ChartKind))
+def test_every_chart_kind_is_valid_and_falls_back_to_a_table_of_the_same_numbers(chart_keys, kind, locale):
+    card = _check(render_view(chart_keys, _chart_view(kind, "charge"), USAGE, locale=locale))
+    chart = card["body"][1]
+    assert chart["type"] == kind.value
+    assert chart["title"] == ("Charges by month" if locale == "en-US" else "每月費用")
+    if kind in (ChartKind.PIE, ChartKind.DONUT):
+        assert [(d["legend"], d["value"]) for d in chart["data"]] == (
+            [("1 Sep 2026", 1200.5), ("1 Oct 2026", 1310)] if locale == "en-US" else
+            [("2026年9月1日", 1200.5), ("2026年10月1日", 1310)])
+    elif kind == ChartKind.LINE:
+        assert [(p["x"], p["y"]) for p in chart["data"][0]["values"]][1] == (
+            "1 Oct 2026" if locale == "en-US" else "2026年10月1日", 1310)
+    else:
+        assert [p["y"] for p in chart["data"]] == [1200.5, 1310]
+    fallback = chart["fallback"]
+    assert fallback["type"] == "Container"
+    table = fallback["items"][1]
+    cells = [[c["items"][0]["text"] for c in row["cells"]] for row in table["rows"]]
+    if locale == "en-US":
+        assert cells == [["Created", "Total"], ["1 Sep 2026", "$1,200.50"], ["1 Oct 2026", "$1,310.00"],
+                         ["1 Nov 2026", "—"]]
+
+
+def test_two_series_make_a_grouped_bar_chart(chart_keys):
+    card = _check(render_view(chart_keys, _chart_view(ChartKind.BAR, "charge", "seats"), USAGE, locale="en-US"))
+    chart = card["body"][1]
+    assert chart["type"] == "Chart.VerticalBar.Grouped"
+    assert [(s["legend"], [p["y"] for p in s["values"]]) for s in chart["data"]] == [
+        ("Total", [1200.5, 1310]), ("Quantity", [40, 44, 45])]
+
+
+def test_no_numbers_no_chart(chart_keys):
+    card = _check(render_view(chart_keys, _chart_view(ChartKind.LINE, "charge"), {**USAGE, "months": []},
+                              locale="en-US"))
+    assert [e["type"] for e in card["body"]] == ["TextBlock"]
+
+
+@pytest.mark.parametrize("broken,where", [
+    ({"type": "Chart.VerticalBar", "data": [{"x": "Jan"}]}, "$.body[0].data[0]"),
+    ({"type": "Chart.Pie", "data": [{"legend": "A", "value": "12"}]}, "$.body[0].data[0].value"),
+    ({"type": "Chart.Line", "data": [{"legend": "A", "values": [{"x": "Jan", "y": 1}]}], "colour": "red"}, "$.body[0]"),
+    ({"type": "Chart.Donut", "data": []}, "$.body[0].data"),
+    ({"type": "Chart.Bubble", "data": [{"x": 1, "y": 2}]}, "$.body[0]"),
+])
+def test_the_schema_check_knows_the_chart_elements(broken, where):
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": [broken]}
+    with pytest.raises(AssertionError) as error:
+        validate_card(card)
+    assert where in str(error.value)
+
+
+# ----------------------------------------------------------------------------------------------- users (ported)
+
+
+@pytest.mark.parametrize("state,buttons", [
+    ("active", ["Licences", "Roles", "Reset password"]),
+    ("inactive", ["Restore"]),
+])
+def test_buttons_follow_the_record_state(state, buttons):
+    from cards_sample_data import USER
+
+    card = _render("users.get", {"user": {**USER, "state": state}, "customer": CUSTOMER}, "en-US")
+    assert [a["title"] for a in card["actions"]] == buttons
+    assert card["actions"][0]["data"]["params"] == {"customer": CID, "user": USER["id"]}
+
+
+def test_inactive_rows_are_marked_and_long_lists_are_cut():
+    from cards_sample_data import LICENSE, USER
+
+    page = ListPage([USER, {**USER, "id": "u2", "state": "inactive"}], 0, False, {"customer": CID},
+                    {"customer": CUSTOMER})
+    rows = _rows(_render("users.list", page, "en-US"))
+    assert [r["items"][0].get("color") for r in rows] == [None, "Attention"]
+    card = _render("licenses.assigned", {"licenses": [LICENSE], "user": {"name": "Jane"}, "customer": CUSTOMER},
+                   "zh-TW")
+    text = card_text(card)
+    assert "Jane 的授權" in text
+    assert "包含：Plan 0、Plan 1、Plan 2、Plan 3、Plan 4、Plan 5 及其他 6 項" in text
