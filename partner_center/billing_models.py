@@ -97,24 +97,6 @@ class MeterUsageRecord(Model):
     currency_code = text("currencyCode")
 
 
-class UtilizationResource(Model):
-    name = text("name")
-    category = text("category")
-    subcategory = text("subcategory")
-    region = text("region")
-
-
-class AzureUtilizationRecord(Model):
-    """B12: one meter's quantity in one day/hour."""
-
-    _repr_fields = ("usage_start_time", "quantity")
-    usage_start_time = moment("usageStartTime")
-    usage_end_time = moment("usageEndTime")
-    resource = nested("resource", lambda: UtilizationResource)
-    quantity = amount("quantity")
-    unit = text("unit")
-
-
 class ServiceCostsSummary(Model):
     """B15: a customer's charges on the most recent invoices."""
 

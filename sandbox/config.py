@@ -60,9 +60,8 @@ class SandboxConfig:
     max_customers: int = 75
     max_subscriptions_per_customer: int = 5
     max_licenses_per_subscription: int = 25
-    # money (api.md §12, §25): Azure utilization answers 204 + Retry-After this long after a window's first request;
-    # reconciliation exports finish this long after the POST (sandbox clock); files split at this many lines
-    utilization_ready_s: float = 0.0
+    # money (api.md §25): reconciliation exports finish this long after the POST (sandbox clock); files split at
+    # this many lines
     recon_delay_s: float = 0.0
     recon_lines_per_blob: int = 50_000
     blob_dir: str = ""  # where export files are written ("" = a temporary directory per app)
@@ -97,6 +96,4 @@ class SandboxConfig:
             cfg.provisioning_delay_s = float(env["SANDBOX_PROVISIONING_DELAY_S"])
         if env.get("SANDBOX_RECON_DELAY_S") and "recon_delay_s" not in overrides:
             cfg.recon_delay_s = float(env["SANDBOX_RECON_DELAY_S"])
-        if env.get("SANDBOX_UTILIZATION_READY_S") and "utilization_ready_s" not in overrides:
-            cfg.utilization_ready_s = float(env["SANDBOX_UTILIZATION_READY_S"])
         return cfg

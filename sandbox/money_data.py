@@ -63,7 +63,7 @@ METERS: tuple[Meter, ...] = (
           "1 GB", Decimal("0.087"), "Microsoft.Network"),
     Meter("a149966f-73b4-4e1d-b335-d2a572b2e6bd", "SQL Database", "General Purpose - Compute Gen5", "vCore",
           "1 Hour", Decimal("0.2529"), "Microsoft.Sql"),
-    Meter("6b7f4f6c-4e0d-4c8e-9a34-e1b0d2a3f6c1", "Storage", "Tiered Block Blob", "Hot LRS Data Stored",
+    Meter("6b7f4f6c-4e0d-4c8e-9a34-e1b0d2a3f6c1", "Storage", "General Block Blob", "Standard LRS Data Stored",
           "1 GB/Month", Decimal("0.0208"), "Microsoft.Storage"),
 )
 METER_BY_ID = {m.id: m for m in METERS}

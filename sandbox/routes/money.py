@@ -4,9 +4,10 @@ Registered before sandbox.routes.billing so `/v1/invoices/unbilled/...` and `/v1
 taken for invoice ids. All numbers come from sandbox.money_data and the stored subscriptions on the sandbox
 clock: daily Azure utilization, unbilled lines, usage vs budget and service costs agree with the invoices.
 
-Deviations (noted per api.md's rule): B12 is served for Azure plan subscriptions (the only Azure offer the sandbox
-sells; the docs say legacy Azure only); the Azure rate card (`/v1/ratecards/azure`, Partner Center's legacy
-pay-as-you-go prices) is not in api.md and follows the public AzureRateCard shape.
+B12 (Azure utilization) is routed by sandbox.routes.long_running (204 + Retry-After via sandbox.operations); its
+records come from utilization_rows() here. Deviation (noted per api.md's rule): the Azure rate card
+(`/v1/ratecards/azure`, Partner Center's legacy pay-as-you-go prices) is not in api.md and follows the public
+AzureRateCard shape.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from aiohttp import web
 from sandbox import money_data as money
 from sandbox.body import enum_key
 from sandbox.context import Sandbox, app_user_only, sandbox_of
-from sandbox.envelope import collection, empty_response, iso, json_response, link, parse_iso
+from sandbox.envelope import collection, iso, json_response, link, parse_iso
 from sandbox.errors import ApiError, invalid_input, not_found
 from sandbox.paging import seek_page
 from sandbox.routes.billing import INVOICE_KIND, LINE_KIND
@@ -31,8 +32,6 @@ from sandbox.routes.billing import INVOICE_KIND, LINE_KIND
 routes = web.RouteTableDef()
 
 SUB_KIND = "subscription"
-UTIL_REQUEST_KIND = "utilization_request"
-MAX_UTILIZATION = 1000
 USD = {"currencyCode": "USD", "currencySymbol": "$"}
 
 
@@ -172,73 +171,12 @@ async def unbilled_line_items(request: web.Request) -> web.Response:
     return json_response(page)
 
 
-# ---- B12 Azure utilization --------------------------------------------------------------------------------------
+# ---- B12 Azure utilization rows --------------------------------------------------------------------------------------
 
-def _query_time(q: dict[str, str], name: str) -> datetime:
-    raw = q.get(name)
-    if not raw:
-        raise invalid_input(f"The query parameter '{name}' is required.")
-    try:
-        value = parse_iso(raw if "T" in raw else raw + "T00:00:00Z")
-    except ValueError:
-        raise invalid_input(f"The query parameter '{name}' is not an ISO 8601 date/time.") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-@routes.get("/v1/customers/{customer_id}/subscriptions/{subscription_id}/utilizations/azure")
-async def azure_utilization(request: web.Request) -> web.Response:
-    """Daily/hourly meter quantities (api.md §12.1 B12): 204 + Retry-After until the sandbox has 'prepared' the
-    window (config utilization_ready_s after its first request, on the sandbox clock); seek paging."""
-    sandbox = sandbox_of(request)
-    customer = sandbox.customer(request.match_info["customer_id"])
-    sub = _subscription(sandbox, customer["id"], request.match_info["subscription_id"])
-    _require_azure(sub)
-    q = {k.lower(): v for k, v in request.query.items()}
-    seek = any(k in q for k in ("seek_operation", "seekoperation"))
-    state: dict[str, Any]
-    if seek:
-        state = {}
-        start = end = sandbox.now()
-        granularity, details = "daily", True
-    else:
-        start, end = _query_time(q, "start_time"), _query_time(q, "end_time")
-        if end <= start:
-            raise invalid_input("'end_time' must be later than 'start_time'.")
-        if end - start > timedelta(days=90):
-            raise invalid_input("The utilization window cannot exceed 90 days.")
-        granularity = (q.get("granularity") or "daily").lower()
-        if granularity not in {"daily", "hourly"}:
-            raise invalid_input("'granularity' must be daily or hourly.")
-        details = (q.get("show_details") or "true").lower() != "false"
-        key = f"{sub['id']}|{start.isoformat()}|{end.isoformat()}|{granularity}"
-        wait = sandbox.config.utilization_ready_s
-        if wait > 0:
-            seen = sandbox.store.get(UTIL_REQUEST_KIND, key)
-            if seen is None:
-                sandbox.store.put(UTIL_REQUEST_KIND, key, {"first": sandbox.now_iso()})
-                return empty_response(204, {"Retry-After": str(max(1, round(wait)))})
-            left = wait - (sandbox.now() - parse_iso(seen["first"])).total_seconds()
-            if left > 0:
-                return empty_response(204, {"Retry-After": str(max(1, round(left)))})
-        state = {"s": start.isoformat(), "e": end.isoformat(), "g": granularity, "d": details}
-
-    def fetch(after: int, limit: int, st: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
-        s, e = datetime.fromisoformat(st["s"]), datetime.fromisoformat(st["e"])
-        rows = _utilization_rows(sandbox, sub, s, e, st["g"], st["d"])
-        return [(n + 1, r) for n, r in enumerate(rows)][after:after + limit]
-
-    base = f"/customers/{customer['id']}/subscriptions/{sub['id']}/utilizations/azure"
-    page = seek_page(request, kind="azure_utilization", base_uri=base, state=state, fetch=fetch,
-                     default_size=MAX_UTILIZATION, max_size=MAX_UTILIZATION)
-    if seek and "links" in page:  # the documented next-page form: seek_operation=Next
-        nxt = page["links"].get("next")
-        if nxt:
-            nxt["uri"] = nxt["uri"].replace("seekOperation=Next", "seek_operation=Next")
-    return json_response(page)
-
-
-def _utilization_rows(sandbox: Sandbox, sub: dict[str, Any], start: datetime, end: datetime,
-                      granularity: str, details: bool) -> list[dict[str, Any]]:
+def utilization_rows(sandbox: Sandbox, sub: dict[str, Any], start: datetime, end: datetime,
+                     granularity: str, details: bool = True) -> list[dict[str, Any]]:
+    """B12 records of an Azure plan (served by sandbox.routes.long_running): the money_data daily quantities,
+    so they add up to the billed consumption lines; data exists through yesterday on the sandbox clock."""
     ready_until = today(sandbox)  # data exists through yesterday
     first = start.astimezone(UTC).date()
     last = min((end - timedelta(microseconds=1)).astimezone(UTC).date() + timedelta(days=1), ready_until)

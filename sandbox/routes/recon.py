@@ -70,13 +70,10 @@ def graph_auth(request: web.Request) -> web.Response | None:
 
 
 async def _json_body(request: web.Request) -> dict[str, Any] | None:
-    raw = await request.read()
-    if not raw.strip():
+    """The body the app's parse_body middleware parsed (Graph paths are API paths, §23.0); None if not an object."""
+    body = request.get("json")
+    if body is None:
         return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return None
     return body if isinstance(body, dict) else None
 
 
