@@ -13,11 +13,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-<<<<<<< HEAD
 from .agreements import AgreementsOperations
-=======
 from .analytics import AnalyticsOperations
->>>>>>> main
 from .audit import AuditOperations
 from .carts import CartsOperations
 from .catalog import CatalogOperations
@@ -29,22 +26,16 @@ from .long_running import LongRunningOperations
 from .orders import OrdersOperations
 from .profiles import ProfilesOperations
 from .rate_limit import RateLimiter
-<<<<<<< HEAD
-from .resellers import ResellersOperations
-=======
 from .reconciliation import ReconciliationOperations
->>>>>>> main
+from .resellers import ResellersOperations
 from .retry import RetryPolicy
 from .service_requests import ServiceRequestsOperations
 from .subscriptions import SubscriptionsOperations
 from .transport import DEFAULT_BASE_URL, DEFAULT_GRAPH_URL, DEFAULT_PARTNER_API_URL, Pipeline
 from .usage import UsageOperations
 from .users import UsersOperations
-<<<<<<< HEAD
 from .utilities import UtilitiesOperations
-=======
 from .utilization import UtilizationOperations
->>>>>>> main
 
 
 class _TokenProvider(Protocol):
@@ -110,20 +101,17 @@ class PartnerCenterClient:
         self.users = UsersOperations(self._pipeline)
         self.licenses = LicensesOperations(self._pipeline)
         self.audit = AuditOperations(self._pipeline)
-<<<<<<< HEAD
         self.directory_roles = DirectoryRolesOperations(self._pipeline)
         self.agreements = AgreementsOperations(self._pipeline)
         self.profiles = ProfilesOperations(self._pipeline)
         self.resellers = ResellersOperations(self._pipeline)
         self.utilities = UtilitiesOperations(self._pipeline)
-=======
         self.long_running = LongRunningOperations(self._pipeline)
         self.utilization = UtilizationOperations(self._pipeline)
         self.usage = UsageOperations(self._pipeline)
         self.analytics = AnalyticsOperations(self._pipeline)
         # reconciliation v2 (api.md §25) on Graph; export files come from blob storage with a SAS, no token
         self.reconciliation = ReconciliationOperations(self._graph, blob_transport=blob_transport)
->>>>>>> main
 
     @property
     def base_url(self) -> str:
