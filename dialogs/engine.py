@@ -22,7 +22,18 @@ from dialogs.fresh import turn_scope
 from dialogs.jobs import JobRequest, JobService, utc_now
 from dialogs.paging import ListPage
 from dialogs.policy import AllowAll, AuditSink, MemoryAudit, PurchaseGate, RolePolicy
-from dialogs.registry import ENTITY_TYPES, Kind, NeedInput, Operation, Param, ParamType, Preview, Registry, Row
+from dialogs.registry import (
+    ENTITY_TYPES,
+    Kind,
+    NeedInput,
+    Operation,
+    Param,
+    ParamType,
+    Preview,
+    Refusal,
+    Registry,
+    Row,
+)
 from dialogs.resolve import (
     Ambiguous,
     NotFound,
@@ -449,6 +460,9 @@ class Engine:
                 flow["errors"][param.name] = need.message
             flow["stage"], flow["asking"] = "form", [p.name for p in asked]
             return [Reply(card=views.form(op, asked, flow, ctx.locale))]
+        except Refusal as refusal:
+            slot["flow"] = None
+            return [Reply(card=views.refusal(refusal, ctx.locale))]
         flow["values"] = args  # the preview may have fixed derived values (e.g. the target seat count)
         flow["preview"] = _preview_dict(preview)
         flow["stage"] = "confirm"
@@ -500,6 +514,8 @@ class Engine:
         replies: list[Reply] = []
         if outcome.message:
             replies.append(Reply(text=outcome.message))
+        if outcome.private:
+            replies.append(private_reply(outcome.private, ctx.locale))
         if isinstance(outcome.job, JobRequest):
             replies.append(await self._start_job(ctx, outcome.job))
         if (op.card is not None or op.view is not None) and outcome.data is not None:
@@ -558,6 +574,14 @@ class Engine:
             await self.audit.append(entry)
         except Exception:  # noqa: BLE001 - the change happened; a failing audit write must be visible, not fatal
             log.exception("audit append failed for %s", op.id)
+
+
+def private_reply(text: str, locale: str) -> Reply:
+    """A reply the bot layer delivers only to the requester's personal chat (see `Outcome.private`); in a group
+    chat or channel the conversation gets `elsewhere` (or `undeliverable`) instead of the text."""
+    return Reply(text=text, meta={"personal": True,
+                                  "elsewhere": views.t("msg.private_sent_elsewhere", locale),
+                                  "undeliverable": views.t("msg.private_undeliverable", locale)})
 
 
 def _preview_dict(preview: Preview) -> dict[str, Any]:

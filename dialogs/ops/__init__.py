@@ -2,6 +2,7 @@
 
 from dialogs.ops import (  # noqa: F401
     accounts,
+    accounts_changes,
     audit,
     billing,
     conversation,
