@@ -5,6 +5,7 @@ from dialogs.ops import (  # noqa: F401
     billing,
     conversation,
     customers,
+    long_running,
     orders,
     purchases,
     subscriptions,
