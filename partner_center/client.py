@@ -22,6 +22,7 @@ from .licenses import LicensesOperations
 from .long_running import LongRunningOperations
 from .orders import OrdersOperations
 from .rate_limit import RateLimiter
+from .referrals import ReferralsOperations
 from .retry import RetryPolicy
 from .service_requests import ServiceRequestsOperations
 from .subscriptions import SubscriptionsOperations
@@ -92,6 +93,7 @@ class PartnerCenterClient:
         self.users = UsersOperations(self._pipeline)
         self.licenses = LicensesOperations(self._pipeline)
         self.audit = AuditOperations(self._pipeline)
+        self.referrals = ReferralsOperations(self._partner_api)
         self.long_running = LongRunningOperations(self._pipeline)
         self.utilization = UtilizationOperations(self._pipeline)
 

@@ -35,7 +35,7 @@ ROUTE_MODULES = [
     "sandbox.routes.admin", "sandbox.routes.token", "sandbox.routes.customers", "sandbox.routes.catalog",
     "sandbox.routes.subscriptions", "sandbox.routes.carts", "sandbox.routes.orders", "sandbox.routes.audit",
     "sandbox.routes.utilities", "sandbox.routes.users", "sandbox.routes.billing", "sandbox.routes.support",
-    "sandbox.routes.long_running",
+    "sandbox.routes.long_running", "sandbox.routes.referrals",
 ]
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
