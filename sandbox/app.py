@@ -294,7 +294,7 @@ def create_app(config: SandboxConfig | None = None, store: Store | None = None) 
     app[ROUTE_MODULES_KEY] = _load_routes(app)
     if store.get_meta("seeded") is None:
         from sandbox import seed
-        seed.generate(store, customers=config.customers, seed=config.seed, config=config)
+        seed.generate(store, customers=config.customers, seed=config.seed, config=config, now=sandbox.now())
 
     async def _close(_: web.Application) -> None:
         store.close()
