@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+
+from partner_center import clock
 
 _MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -36,7 +38,7 @@ def parse_period(text: str | None, today: date | None = None) -> Window | None:
     """A window for the common phrasings; None when the text names no period we understand (no filtering)."""
     if not text:
         return None
-    today = today or datetime.now(UTC).date()
+    today = today or clock.now().date()
     s = text.strip().lower()
     if "last month" in s or "previous month" in s or "上個月" in s:
         year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)

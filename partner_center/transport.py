@@ -63,7 +63,7 @@ def with_api_prefix(uri: str) -> str:
         path = "/" + path
     while path.startswith("//"):
         path = path[1:]
-    if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+    if not (path == API_PREFIX or path.startswith((API_PREFIX + "/", "/partner/v1/"))):  # insights (§18)
         path = API_PREFIX + path
     return f"{path}?{parts.query}" if parts.query else path
 
