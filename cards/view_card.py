@@ -228,7 +228,7 @@ def link_payload(link: Link, scopes: Scopes) -> dict[str, Any] | None:
     """The {"pb":"run"} payload of a link, or None when one of its params has no value here."""
     params = {}
     for name, path in link.params:
-        value = lookup(scopes, path)
+        value = path[1:] if path.startswith("=") else lookup(scopes, path)  # "=won": a literal value
         if _empty(value) or isinstance(value, Mapping | list):
             return None
         params[name] = value if isinstance(value, int | float | bool) else str(value)

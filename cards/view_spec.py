@@ -91,8 +91,8 @@ class Field:
 class Link:
     """A follow-up operation started from a button or a row: `op` with params read from paths.
 
-    Build with `Link.to("orders.get", customer="customer.id", order="id")`. A link whose params do not all
-    resolve is left out (no button that cannot work).
+    Build with `Link.to("orders.get", customer="customer.id", order="id")`; a value starting with "=" is a
+    literal (`status="=won"`). A link whose params do not all resolve is left out (no button that cannot work).
     """
 
     op: str

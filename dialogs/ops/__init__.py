@@ -8,6 +8,7 @@ from dialogs.ops import (  # noqa: F401
     long_running,
     orders,
     purchases,
+    referrals,
     subscriptions,
     support,
     users,
