@@ -170,6 +170,10 @@ async def test_two_instances_on_one_blob_container_announce_once(azurite, sandbo
         assert a.app.connector.pending() == [] and b.app.connector.pending() == [], "one announcement"
         [job] = await b.engine.jobs.for_user(bot_user_id())
         assert job.status == "succeeded" and job.announced_at is not None
+        # Two pollers ran the whole time, yet Partner Center was asked exactly as often as one poller asks:
+        # 4 "registering" answers and the final one (no poll was made twice under a lost lease).
+        [op] = [o for o in (await operations(sandbox))["items"] if o["kind"] == "registration"]
+        assert op["polls"] == 5 and job.attempts == 5
 
 
 def test_sandbox_operation_controls_reject_bad_input(sandbox):
