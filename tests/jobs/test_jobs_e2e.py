@@ -185,3 +185,20 @@ def test_sandbox_operation_controls_reject_bad_input(sandbox):
         assert json.loads(http.get("/_sandbox/operations").text)["settings"]["pollsUntilDone"] == 1
         response = http.get("/v1/customers/x/subscriptions/y/utilizations/azure", headers=AUTH)
         assert response.status_code == 404
+
+
+async def test_a_failed_operation_is_announced_as_failed_with_the_reason(sandbox):
+    await operations(sandbox, pollsUntilDone=1, retryAfterSeconds=0, outcome="failed")
+    async with fast(Bot(sandbox.url)) as bot:
+        await start_registration(bot)
+        done = await proactive(bot.app.connector)
+        assert "This did not work." in done.screen
+        assert "The operation failed in the sandbox (configured outcome)." in done.screen
+        assert "is registered" not in done.screen
+    await operations(sandbox, outcome="succeeded")
+
+
+async def test_whats_running_in_zh_tw(sandbox):
+    async with fast(Bot(sandbox.url, locale="zh-TW")) as bot:
+        empty = await bot.say("我的工作")
+        assert "您的工作" in empty.screen and "目前沒有您正在執行或最近完成的工作。" in empty.screen
