@@ -296,7 +296,8 @@ class Engine:
                                         "audit": self.audit,  # read by audit.records
                                         "conversation_id": turn.conversation_id,
                                         "now": self.jobs.clock() if self.jobs is not None else utc_now(),
-                                        "conversation_type": turn.conversation_type})
+                                        "conversation_type": turn.conversation_type,
+                                        "timezone": turn.timezone})
 
     async def _gather(self, turn: Turn, slot: dict[str, Any], op: Operation) -> list[Reply] | None:
         """Fill, resolve and validate every parameter; return the question to ask, or None when complete."""
