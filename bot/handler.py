@@ -14,7 +14,6 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from botbuilder.core import ConversationState, InvokeResponse, Storage, TurnContext, UserState
@@ -30,6 +29,7 @@ from bot.translate import (
     user_from_account,
 )
 from dialogs.turn import ConversationEngine, Reply, Turn
+from partner_center import clock
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ class PartnerBotHandler(TeamsActivityHandler):
             if flags.get("welcomed_at"):
                 return
             await self.send_replies(turn_context, await self.engine.welcome(turn))
-            flags["welcomed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+            flags["welcomed_at"] = clock.now().isoformat(timespec="seconds")
             await self.conversation_state.save_changes(turn_context)
 
     # --- references and profile ------------------------------------------------------------------

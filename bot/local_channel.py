@@ -13,10 +13,11 @@ import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+
+from partner_center import clock
 
 LOCAL_TENANT_ID = "00000000-0000-4000-8000-00000000c5b0"
 BOT_ACCOUNT = {"id": "28:partnerbot-local", "name": "PartnerBot"}
@@ -196,7 +197,7 @@ class LocalConnector:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def base_activity(kind: str, *, service_url: str, user: Identity, conversation_id: str,

@@ -35,11 +35,27 @@ from cards.text import (
     has_key,
     is_empty_date,
     join_list,
+    parse_datetime,
     placeholders,
     t,
     yes_no,
 )
-from cards.view_spec import Button, Chart, ChartKind, Field, Fmt, Link, Record, Table, View, When, label_key_candidates
+from cards.view_spec import (
+    Button,
+    Chart,
+    ChartKind,
+    Cond,
+    Field,
+    Fmt,
+    Link,
+    Note,
+    Record,
+    Table,
+    View,
+    When,
+    conditions,
+    label_key_candidates,
+)
 
 # A value that is a list names at most this many entries ("Plan 1, ..., Plan 6 and 6 more").
 MAX_LISTED = 6
@@ -98,7 +114,11 @@ def _plain(value: Any, locale: str) -> str:
 
 def format_field(f: Field, scopes: Scopes, locale: str) -> str | None:
     """The field's value as shown, or None when there is nothing to show (an "always" field shows "—")."""
+    if not _all(f.when, scopes):
+        return None
     value = lookup(scopes, f.where)
+    if f.differs and not _empty(value) and str(value) == str(lookup(scopes, f.differs)):
+        return None
     if f.fmt in (Fmt.DATE, Fmt.DATETIME) and not _empty(value) and is_empty_date(value):
         value = None
     if _empty(value):
@@ -120,7 +140,26 @@ def format_field(f: Field, scopes: Scopes, locale: str) -> str | None:
         return yes_no(bool(value), locale)
     if f.fmt == Fmt.TERM:
         return format_term(value, locale)
+    if f.fmt == Fmt.COUNT:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return _plain(value, locale)
+        number = format_number(value, locale)  # units are written with {n} or {count}
+        return t(f"{f.unit}.{'one' if value == 1 else 'other'}", locale, n=number, count=number)
     return _plain(value, locale)
+
+
+def note_text(op_id: str, note: Note, scopes: Scopes, locale: str) -> str | None:
+    """The note's sentence, or None when its condition fails, its value is empty or is a date that never comes."""
+    if not _all(note.when, scopes):
+        return None
+    if note.value is None:
+        return t(f"view.{op_id}.note.{note.name}", locale)
+    if note.value.fmt in (Fmt.DATE, Fmt.DATETIME):
+        parsed = parse_datetime(lookup(scopes, note.value.where))
+        if parsed is None or parsed.year >= 9999 or parsed.year <= 1:
+            return None
+    shown = format_field(note.value, scopes, locale)
+    return None if shown is None else t(f"view.{op_id}.note.{note.name}", locale, value=shown)
 
 
 def field_label(op_id: str, f: Field, locale: str) -> str:
@@ -143,28 +182,42 @@ def link_payload(link: Link, scopes: Scopes) -> dict[str, Any] | None:
     """The {"pb":"run"} payload of a link, or None when one of its params has no value here."""
     params = {}
     for name, path in link.params:
-        value = lookup(scopes, path)
+        value = path[1:] if path.startswith("=") else lookup(scopes, path)  # "=won": a literal value
         if _empty(value) or isinstance(value, Mapping | list):
             return None
         params[name] = value if isinstance(value, int | float | bool) else str(value)
     return actions.run(link.op, params)
 
 
-def _holds(when: When | None, scopes: Scopes) -> bool:
-    if when is None:
-        return True
+def _holds(when: When, scopes: Scopes) -> bool:
     value = lookup(scopes, when.path)
+    if isinstance(value, bool):
+        value = "true" if value else "false"
     hit = str(value).strip().lower() in {v.lower() for v in when.values} if not _empty(value) else False
     return hit != when.negate
+
+
+def _all(cond: Cond, scopes: Scopes) -> bool:
+    return all(_holds(when, scopes) for when in conditions(cond))
+
+
+def _any(cond: Cond, scopes: Scopes) -> bool:
+    return any(_holds(when, scopes) for when in conditions(cond))
 
 
 # ----------------------------------------------------------------------------------------------- parts
 
 
-def _record(op_id: str, record: Record, result: Mapping[str, Any], locale: str) -> dict[str, Any] | None:
+def _record(op_id: str, record: Record, result: Mapping[str, Any], locale: str) -> list[dict[str, Any] | None]:
     source = lookup([result], record.source) if record.source else result
     scopes = [source or {}, result]
-    return facts((field_label(op_id, f, locale), format_field(f, scopes, locale)) for f in record.fields)
+    notes = []
+    for note in record.notes:
+        sentence = note_text(op_id, note, scopes, locale)
+        if sentence is not None:
+            notes.append(text(sentence, color="Attention", weight="Bolder") if note.attention
+                         else text(sentence, subtle=True, spacing="None"))
+    return [*notes, facts((field_label(op_id, f, locale), format_field(f, scopes, locale)) for f in record.fields)]
 
 
 def _items(tbl: Table | Chart, result: Mapping[str, Any]) -> list[Any]:
@@ -181,21 +234,25 @@ def _row(op_id: str, tbl: Table, item: Mapping[str, Any], result: Mapping[str, A
         title = "?" if _empty(value) else _plain(value, locale)
     details = []
     for column in tbl.columns:
+        if isinstance(column, Note):
+            details.append(note_text(op_id, column, scopes, locale))
+            continue
         shown = format_field(column, scopes, locale)
         if shown is not None and column.labelled:
             label = field_label(op_id, column, locale)
             shown = f"{label}{'' if label.endswith('：') else ' '}{shown}"  # a full-width colon has its own space
         details.append(shown)
     action = link_payload(tbl.action, scopes) if tbl.action else None
-    attention = tbl.attention is not None and _holds(tbl.attention, [item])
+    attention = _any(tbl.attention, [item])
     return list_row(title, details, open_action=action, attention=attention)
 
 
 def _grid(op_id: str, tbl: Table, items: Sequence[Mapping[str, Any]], result: Mapping[str, Any], locale: str,
           room: int) -> tuple[dict[str, Any] | None, int]:
     """A Table element (header row + one row per item) fitted into `room` bytes; returns it and rows shown."""
-    headers = [field_label(op_id, c, locale) for c in tbl.columns]
-    rows = [[format_field(c, [item, result], locale) or t("common.none", locale) for c in tbl.columns]
+    columns = [c for c in tbl.columns if isinstance(c, Field)]
+    headers = [field_label(op_id, c, locale) for c in columns]
+    rows = [[format_field(c, [item, result], locale) or t("common.none", locale) for c in columns]
             for item in items[: tbl.limit]]
     empty_size = json_size(table(headers, []))
     sizes = [json_size(table(headers, [row])) - empty_size for row in rows]
@@ -269,7 +326,7 @@ def _chart(op_id: str, chart: Chart, result: Mapping[str, Any], locale: str) -> 
 def _buttons(op_id: str, buttons: Sequence[Button], result: Mapping[str, Any], locale: str) -> list[dict[str, Any]]:
     out = []
     for button in buttons:
-        if not _holds(button.when, [result]):
+        if not _all(button.when, [result]):
             continue
         payload = link_payload(button.link, [result])
         if payload is not None:
@@ -300,13 +357,13 @@ def render_view(
     title = _fill(f"view.{op_id}.title", [result], locale, dict(view.title_args))
     intro: list[dict[str, Any] | None] = []
     if view.record is not None:
-        intro.append(_record(op_id, view.record, result, locale))
+        intro += _record(op_id, view.record, result, locale)
     if view.chart is not None:
         intro += _chart(op_id, view.chart, result, locale)
     for section in view.sections:
         part: list[dict[str, Any] | None] = []
         if section.record is not None:
-            part.append(_record(op_id, section.record, result, locale))
+            part += _record(op_id, section.record, result, locale)
         if section.table is not None:
             rows = _items(section.table, result)
             if rows:

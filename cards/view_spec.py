@@ -30,45 +30,7 @@ class Fmt(StrEnum):
     ENUM = "enum"  # enum label from `enum.<Field.enum>.<value>`, unknown values verbatim
     YES_NO = "yes_no"
     TERM = "term"  # ISO-8601 duration: P1Y -> 1 year
-
-
-@dataclass(frozen=True)
-class Field:
-    """One shown value: a fact in a record, a column in a table, a series in a chart.
-
-    `name` names the label (`view.<op>.field.<name>`, else `field.<name>`); `path` says where the value is
-    (defaults to `name`). `currency` is the path of the currency code for MONEY; `enum` the enum group for ENUM.
-    `always` shows "—" for an empty value instead of leaving the fact out. `labelled` puts the label before the
-    value on a list row ("Quantity 5"); list rows otherwise show bare values.
-    """
-
-    name: str
-    path: str = ""
-    fmt: Fmt = Fmt.TEXT
-    enum: str = ""
-    currency: str = ""
-    always: bool = False
-    labelled: bool = False
-
-    @property
-    def where(self) -> str:
-        return self.path or self.name
-
-
-@dataclass(frozen=True)
-class Link:
-    """A follow-up operation started from a button or a row: `op` with params read from paths.
-
-    Build with `Link.to("orders.get", customer="customer.id", order="id")`. A link whose params do not all
-    resolve is left out (no button that cannot work).
-    """
-
-    op: str
-    params: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def to(cls, op: str, **params: str) -> Link:
-        return cls(op, tuple(params.items()))
+    COUNT = "count"  # a number with its unit, from `<Field.unit>.one/.other` ({n} or {count}): "10 seats"
 
 
 @dataclass(frozen=True)
@@ -80,22 +42,95 @@ class When:
     negate: bool = False
 
 
+# Conditions: one When, or several that must all hold (for Table.attention: any of them).
+Cond = When | tuple[When, ...] | None
+
+
+def conditions(cond: Cond) -> tuple[When, ...]:
+    if cond is None:
+        return ()
+    return (cond,) if isinstance(cond, When) else tuple(cond)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One shown value: a fact in a record, a column in a table, a series in a chart.
+
+    `name` names the label (`view.<op>.field.<name>`, else `field.<name>`); `path` says where the value is
+    (defaults to `name`). `currency` is the path of the currency code for MONEY; `enum` the enum group for ENUM.
+    `always` shows "—" for an empty value instead of leaving the fact out. `labelled` puts the label before the
+    value on a list row ("Quantity 5"); list rows otherwise show bare values. `when` shows the value only when
+    the condition holds; `differs` hides it when it equals the value at that path (a nickname equal to the
+    product name). `unit` is the key prefix of a COUNT ("unit.seat" -> unit.seat.one / unit.seat.other).
+    """
+
+    name: str
+    path: str = ""
+    fmt: Fmt = Fmt.TEXT
+    enum: str = ""
+    currency: str = ""
+    always: bool = False
+    labelled: bool = False
+    when: Cond = None
+    differs: str = ""
+    unit: str = ""
+
+    @property
+    def where(self) -> str:
+        return self.path or self.name
+
+
+@dataclass(frozen=True)
+class Link:
+    """A follow-up operation started from a button or a row: `op` with params read from paths.
+
+    Build with `Link.to("orders.get", customer="customer.id", order="id")`; a value starting with "=" is a
+    literal (`status="=won"`). A link whose params do not all resolve is left out (no button that cannot work).
+    """
+
+    op: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def to(cls, op: str, **params: str) -> Link:
+        return cls(op, tuple(params.items()))
+
+
 @dataclass(frozen=True)
 class Button:
     """A card button that starts `link`. Its title is `view.<op>.action.<name>`."""
 
     name: str
     link: Link
-    when: When | None = None
+    when: Cond = None
     style: str | None = None  # "positive" / "destructive"
 
 
 @dataclass(frozen=True)
+class Note:
+    """A sentence: `view.<op>.note.<name>` with {value} = the formatted `value` field ("Renews on 12 Mar 2026").
+
+    Shown above a record's facts, or as part of a list row's details. Left out when `when` does not hold, when
+    the value is empty, or when it is a date that never comes (Partner Center's 9999-12-31).
+    `attention` draws it in the attention colour.
+    """
+
+    name: str
+    value: Field | None = None
+    when: Cond = None
+    attention: bool = False
+
+
+@dataclass(frozen=True)
 class Record:
-    """Facts about one thing. `source` is the path of the thing within the result ("" = the result itself)."""
+    """Facts about one thing. `source` is the path of the thing within the result ("" = the result itself).
+
+    `notes` are sentences shown above the facts (warnings, "renews on ...").
+    """
 
     fields: tuple[Field, ...]
     source: str = ""
+    notes: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,17 +139,18 @@ class Table:
 
     `items` is the path of the list within the result (ignored for a paged result: the page's items are used).
     `title` is the path of the row title; with `title_key` the row title is the text `view.<op>.row` filled from
-    the item's top-level keys ("Order {id}"). `attention` marks rows (e.g. inactive users) in red.
+    the item's top-level keys ("Order {id}"). `attention` marks rows (e.g. inactive users) in red when any of
+    its conditions holds. A column may be a Note (a sentence in the details line).
     `grid=True` draws a real table with a header row instead (no row action; good for numbers side by side).
     `limit` caps a non-paged list; the card says how many were left out.
     """
 
-    columns: tuple[Field, ...]
+    columns: tuple[Field | Note, ...]
     title: str = ""
     title_key: bool = False
     action: Link | None = None
     items: str = "items"
-    attention: When | None = None
+    attention: Cond = None
     grid: bool = False
     limit: int = 40
 
@@ -182,7 +218,7 @@ def iter_fields(view: View) -> Iterator[Field]:
             yield from record.fields
     for table in (view.table, *(s.table for s in view.sections)):
         if table is not None:
-            yield from (c for c in table.columns if table.grid or c.labelled)
+            yield from (c for c in table.columns if isinstance(c, Field) and (table.grid or c.labelled))
     if view.chart is not None:
         yield view.chart.x
         yield from view.chart.y
@@ -202,5 +238,14 @@ def view_keys(op_id: str, view: View) -> tuple[list[str], list[tuple[str, ...]]]
     if view.chart is not None:
         keys.append(f"view.{op_id}.chart")
     keys += [f"view.{op_id}.action.{b.name}" for b in view.buttons]
+    notes = [n for r in (view.record, *(s.record for s in view.sections)) if r is not None for n in r.notes]
+    notes += [c for t in (view.table, *(s.table for s in view.sections)) if t is not None
+              for c in t.columns if isinstance(c, Note)]
+    keys += [f"view.{op_id}.note.{n.name}" for n in notes]
+    fields = [*iter_fields(view), *(n.value for n in notes if n.value is not None)]
+    for table in (view.table, *(s.table for s in view.sections)):
+        if table is not None:
+            fields += [c for c in table.columns if isinstance(c, Field)]
+    keys += [f"{f.unit}.{form}" for f in fields if f.fmt == Fmt.COUNT for form in ("one", "other")]
     alternatives = [label_key_candidates(op_id, f.name) for f in iter_fields(view)]
     return list(dict.fromkeys(keys)), list(dict.fromkeys(alternatives))

@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import Any
 
 from dialogs.approval_store import VersionedDocs
+from partner_center import clock as pc_clock
 from partner_center import errors
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,8 @@ Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
-    """The default clock (the only place jobs read the wall clock)."""
-    return datetime.now(UTC)
+    """The default clock: the process clock (partner_center.clock), the only place jobs read the time."""
+    return pc_clock.now()
 
 
 def _iso(value: datetime) -> str:

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from partner_center import clock
+
 _MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
      "november", "december"], start=1)}
@@ -42,7 +44,7 @@ def user_today(extras: dict[str, Any]) -> date:
     `extras["timezone"]` (an IANA name from Teams); UTC when Teams sent none or an unknown one."""
     now = extras.get("now")
     if not isinstance(now, datetime):
-        now = datetime.now(UTC)
+        now = clock.now()
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     name = extras.get("timezone")
@@ -95,7 +97,7 @@ def parse_period(text: str | None, today: date | None = None) -> Window | None:
     Pass `today` from user_today(): the window is in the user's calendar."""
     if not text:
         return None
-    today = today or datetime.now(UTC).date()
+    today = today or clock.now().date()
     s = text.strip().lower()
     days = re.search(r"(?:last|past)\s+(\d{1,3})\s+days|(?:過去|最近)\s*(\d{1,3})\s*天", s)
     if days:
