@@ -10,6 +10,7 @@ from dialogs.ops import (  # noqa: F401
     orders,
     purchases,
     referrals,
+    statements,
     subscriptions,
     support,
     users,
