@@ -23,7 +23,6 @@ from cards.conversation import (
 )
 from cards.customers import customer_details, customer_list
 from cards.elements import MAX_CARD_BYTES, CardTooLargeError, card_size
-from cards.support import service_request_details, service_request_list
 from cards.text import t
 
 __all__ = [
@@ -32,6 +31,6 @@ __all__ = [
     "confirmation_card", "customer_details", "customer_list", "default_help_areas", "error_card",
     "explain_partner_center_error", "form_card", "help_card", "invoice_details", "invoice_line_items",
     "invoice_list", "partner_center_error_card",
-    "result_card", "service_request_details", "service_request_list",
+    "result_card",
     "t", "welcome_card",
 ]

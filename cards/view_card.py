@@ -18,6 +18,7 @@ from cards.elements import (
     facts,
     heading,
     json_size,
+    shorten,
     subheading,
     submit,
     table,
@@ -69,7 +70,15 @@ Scopes = Sequence[Any]
 
 
 def _dig(node: Any, path: str) -> Any:
-    for part in path.split("."):
+    parts = path.split(".")
+    for index, part in enumerate(parts):
+        if part == "*":  # every element of a list: the distinct non-empty values of the rest of the path
+            if not isinstance(node, list):
+                return None
+            rest = ".".join(parts[index + 1:])
+            found = [_dig(item, rest) if rest else item for item in node]
+            values = [v for v in found if not _empty(v)]
+            return list({json_key(v): v for v in values}.values()) or None
         if isinstance(node, Mapping):
             node = node.get(part)
         elif isinstance(node, Sequence) and not isinstance(node, str) and part.isdigit():
@@ -80,6 +89,10 @@ def _dig(node: Any, path: str) -> Any:
         if node is None:
             return None
     return node
+
+
+def json_key(value: Any) -> str:
+    return repr(value)
 
 
 def _empty(value: Any) -> bool:
@@ -121,8 +134,17 @@ def format_field(f: Field, scopes: Scopes, locale: str) -> str | None:
         return None
     if f.fmt in (Fmt.DATE, Fmt.DATETIME) and not _empty(value) and is_empty_date(value):
         value = None
+    if f.end and f.fmt == Fmt.DATE:
+        end = lookup(scopes, f.end)
+        if (_empty(value) or is_empty_date(value)) and (_empty(end) or is_empty_date(end)):
+            return t("common.none", locale) if f.always else None
+        return t("common.range", locale, start=format_date(value, locale), end=format_date(end, locale))
     if _empty(value):
         return t("common.none", locale) if f.always else None
+    if isinstance(value, list) and f.fmt not in (Fmt.TEXT, Fmt.PERSON, Fmt.ADDRESS):
+        shown = sorted({format_field(Field(f.name, "v", f.fmt, f.enum, f.currency, unit=f.unit), [{"v": v}], locale)
+                        or "" for v in value} - {""})
+        return join_list(shown, locale) or None
     if f.fmt == Fmt.DATE:
         return format_date(value, locale)
     if f.fmt == Fmt.DATETIME:
@@ -140,12 +162,30 @@ def format_field(f: Field, scopes: Scopes, locale: str) -> str | None:
         return yes_no(bool(value), locale)
     if f.fmt == Fmt.TERM:
         return format_term(value, locale)
+    if f.fmt == Fmt.PERSON:
+        return _person(value) if isinstance(value, Mapping) else _plain(value, locale)
+    if f.fmt == Fmt.ADDRESS:
+        return _address(value) if isinstance(value, Mapping) else _plain(value, locale)
+    if f.max_chars:
+        return shorten(_plain(value, locale), f.max_chars, locale)
     if f.fmt == Fmt.COUNT:
         if not isinstance(value, int) or isinstance(value, bool):
             return _plain(value, locale)
         number = format_number(value, locale)  # units are written with {n} or {count}
         return t(f"{f.unit}.{'one' if value == 1 else 'other'}", locale, n=number, count=number)
     return _plain(value, locale)
+
+
+def _person(contact: Mapping[str, Any]) -> str | None:
+    name = " ".join(str(contact[k]) for k in ("firstName", "lastName") if contact.get(k))
+    email = contact.get("email")
+    return f"{name} ({email})" if name and email else (name or (str(email) if email else None))
+
+
+def _address(address: Mapping[str, Any]) -> str | None:
+    parts = [address.get("addressLine1"), address.get("addressLine2"), address.get("city"),
+             address.get("state") or address.get("region"), address.get("postalCode"), address.get("country")]
+    return ", ".join(str(p) for p in parts if p) or None
 
 
 def note_text(op_id: str, note: Note, scopes: Scopes, locale: str) -> str | None:
@@ -169,11 +209,17 @@ def field_label(op_id: str, f: Field, locale: str) -> str:
     return t(shared, locale)
 
 
-def _fill(key: str, scopes: Scopes, locale: str, args: Mapping[str, str] | None = None) -> str:
-    """Text `key` with each {placeholder} read from `args` paths or the same-named key of the scopes."""
+def _fill(key: str, scopes: Scopes, locale: str, args: Mapping[str, str] | None = None,
+          plain: bool = False) -> str:
+    """Text `key` with each {placeholder} read from `args` paths or the same-named key of the scopes.
+
+    With `plain`, a placeholder without a value switches to the text `<key>.plain` (which has none).
+    """
     values = {}
     for name in placeholders(catalog("en-US")[key]):
         value = lookup(scopes, (args or {}).get(name, name))
+        if _empty(value) and plain:
+            return t(f"{key}.plain", locale)
         values[name] = "?" if _empty(value) else _plain(value, locale)
     return t(key, locale, **values)
 
@@ -227,11 +273,7 @@ def _items(tbl: Table | Chart, result: Mapping[str, Any]) -> list[Any]:
 
 def _row(op_id: str, tbl: Table, item: Mapping[str, Any], result: Mapping[str, Any], locale: str) -> dict[str, Any]:
     scopes = [item, result]
-    if tbl.title_key:
-        title = _fill(f"view.{op_id}.row", [item], locale)
-    else:
-        value = lookup([item], tbl.title) if tbl.title else None
-        title = "?" if _empty(value) else _plain(value, locale)
+    title = _row_title(op_id, tbl, item, result, locale)
     details = []
     for column in tbl.columns:
         if isinstance(column, Note):
@@ -244,7 +286,38 @@ def _row(op_id: str, tbl: Table, item: Mapping[str, Any], result: Mapping[str, A
         details.append(shown)
     action = link_payload(tbl.action, scopes) if tbl.action else None
     attention = _any(tbl.attention, [item])
-    return list_row(title, details, open_action=action, attention=attention)
+    row = list_row(title, details, open_action=action, attention=attention)
+    body = format_field(tbl.body, scopes, locale) if tbl.body is not None else None
+    if body:
+        row["items"].append(text(body, spacing="None"))
+    return row
+
+
+def _row_title(op_id: str, tbl: Table, item: Mapping[str, Any], result: Mapping[str, Any], locale: str) -> str:
+    if tbl.title_key:
+        return _fill(f"view.{op_id}.row", [item], locale)
+    if isinstance(tbl.title, Field):
+        return format_field(tbl.title, [item, result], locale) or "?"
+    value = lookup([item], tbl.title) if tbl.title else None
+    return "?" if _empty(value) else _plain(value, locale)
+
+
+def _facts_block(op_id: str, tbl: Table, items: Sequence[Mapping[str, Any]], result: Mapping[str, Any],
+                 locale: str) -> dict[str, Any] | None:
+    """Each item as one fact: its title, and its columns' values joined."""
+    pairs = []
+    for item in items[: tbl.limit]:
+        values = [format_field(c, [item, result], locale) for c in tbl.columns if isinstance(c, Field)]
+        shown = "  ·  ".join(v for v in values if v)
+        if shown:
+            pairs.append((_row_title(op_id, tbl, item, result, locale), shown))
+    return facts(pairs)
+
+
+def _sorted(tbl: Table, items: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    if not tbl.sort:
+        return items
+    return sorted(items, key=lambda item: str(lookup([item], tbl.sort) or ""), reverse=tbl.descending)
 
 
 def _grid(op_id: str, tbl: Table, items: Sequence[Mapping[str, Any]], result: Mapping[str, Any], locale: str,
@@ -264,7 +337,12 @@ def _grid(op_id: str, tbl: Table, items: Sequence[Mapping[str, Any]], result: Ma
 def _rows_block(op_id: str, tbl: Table, items: Sequence[Mapping[str, Any]], result: Mapping[str, Any],
                 locale: str, room: int) -> list[dict[str, Any]]:
     """A non-paged list (a section's): rows or a grid fitted into `room`, with a note when some are left out."""
-    if tbl.grid:
+    items = _sorted(tbl, list(items))
+    if tbl.facts:
+        block = _facts_block(op_id, tbl, items, result, locale)
+        shown = min(len(items), tbl.limit)
+        body = [block] if block else []
+    elif tbl.grid:
         grid, shown = _grid(op_id, tbl, items, result, locale, room)
         body = [grid] if grid else []
     else:
@@ -274,7 +352,8 @@ def _rows_block(op_id: str, tbl: Table, items: Sequence[Mapping[str, Any]], resu
     if not items:
         body.append(text(t("common.list_empty", locale), subtle=True))
     elif shown < len(items):
-        body.append(text(t("common.not_shown_narrow", locale, count=str(len(items) - shown)), subtle=True))
+        body.append(text(t("common.more_not_shown", locale, count=format_number(len(items) - shown, locale)),
+                         subtle=True))
     return body
 
 
@@ -354,7 +433,7 @@ def render_view(
     this page's own payload (`current`, to continue an over-full page); the main table then pages like every
     list card. Without `items` the main table lists `result[view.table.items]`.
     """
-    title = _fill(f"view.{op_id}.title", [result], locale, dict(view.title_args))
+    title = _fill(f"view.{op_id}.title", [result], locale, dict(view.title_args), view.plain_title)
     intro: list[dict[str, Any] | None] = []
     if view.record is not None:
         intro += _record(op_id, view.record, result, locale)
@@ -368,6 +447,9 @@ def render_view(
             rows = _items(section.table, result)
             if rows:
                 part += _rows_block(op_id, section.table, rows, result, locale, _SECTION_BUDGET)
+        if section.text is not None:
+            shown = format_field(section.text, [result], locale)
+            part.append(text(shown) if shown else None)
         if any(part):
             intro += [subheading(t(f"view.{op_id}.section.{section.name}", locale), separator=True), *part]
     intro = [element for element in intro if element]
@@ -375,8 +457,11 @@ def render_view(
     tbl = view.table
     if tbl is None:
         return adaptive_card([heading(title), *intro], buttons, locale=locale, fallback_text=title)
-    rows = list(items) if items is not None else _items(tbl, result)
-    empty_text = _fill(f"view.{op_id}.empty", [result], locale, dict(view.title_args))
+    rows = list(items) if items is not None else _sorted(tbl, _items(tbl, result))
+    empty_text = _fill(f"view.{op_id}.empty", [result], locale, dict(view.title_args), view.plain_title)
+    if tbl.facts:
+        block = _facts_block(op_id, tbl, rows, result, locale) if rows else text(empty_text, subtle=True)
+        return adaptive_card([heading(title), *intro, block], buttons, locale=locale, fallback_text=title)
     if tbl.grid:
         return _grid_card(op_id, tbl, title, intro, rows, result, buttons, locale, more, empty_text)
     if items is None and len(rows) > tbl.limit:  # a capped, non-paged list: say how many were left out

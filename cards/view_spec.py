@@ -30,6 +30,8 @@ class Fmt(StrEnum):
     ENUM = "enum"  # enum label from `enum.<Field.enum>.<value>`, unknown values verbatim
     YES_NO = "yes_no"
     TERM = "term"  # ISO-8601 duration: P1Y -> 1 year
+    PERSON = "person"  # a contact {firstName, lastName, email}: "Ada Lovelace (ada@contoso.com)"
+    ADDRESS = "address"  # an address {addressLine1, city, postalCode, country, ...} on one line
     COUNT = "count"  # a number with its unit, from `<Field.unit>.one/.other` ({n} or {count}): "10 seats"
 
 
@@ -62,6 +64,9 @@ class Field:
     value on a list row ("Quantity 5"); list rows otherwise show bare values. `when` shows the value only when
     the condition holds; `differs` hides it when it equals the value at that path (a nickname equal to the
     product name). `unit` is the key prefix of a COUNT ("unit.seat" -> unit.seat.one / unit.seat.other).
+    `end` makes a DATE a period ("9 Feb 2026 – 8 Mar 2026", from `path` to `end`). `max_chars` shortens free
+    text (and says so). A path may use `*` over a list ("invoiceDetails.*.billingProvider"): the distinct
+    values are listed.
     """
 
     name: str
@@ -74,6 +79,8 @@ class Field:
     when: Cond = None
     differs: str = ""
     unit: str = ""
+    end: str = ""
+    max_chars: int = 0
 
     @property
     def where(self) -> str:
@@ -142,16 +149,23 @@ class Table:
     the item's top-level keys ("Order {id}"). `attention` marks rows (e.g. inactive users) in red when any of
     its conditions holds. A column may be a Note (a sentence in the details line).
     `grid=True` draws a real table with a header row instead (no row action; good for numbers side by side).
-    `limit` caps a non-paged list; the card says how many were left out.
+    `facts=True` shows each item as one fact (title: value of the columns), e.g. amounts by type.
+    `body` is a free-text line under a row's details (a note's text). `sort` orders a non-paged list by a path
+    (`descending` for newest first). `limit` caps a non-paged list; the card says how many were left out.
+    A `title` given as a Field is formatted (an enum label, a date).
     """
 
     columns: tuple[Field | Note, ...]
-    title: str = ""
+    title: str | Field = ""
     title_key: bool = False
     action: Link | None = None
     items: str = "items"
     attention: Cond = None
     grid: bool = False
+    facts: bool = False
+    body: Field | None = None
+    sort: str = ""
+    descending: bool = False
     limit: int = 40
 
 
@@ -181,11 +195,12 @@ class Chart:
 
 @dataclass(frozen=True)
 class Section:
-    """A headed part of a detail card (`view.<op>.section.<name>`): facts or a list."""
+    """A headed part of a detail card (`view.<op>.section.<name>`): facts, a list, or a block of free text."""
 
     name: str
     record: Record | None = None
     table: Table | None = None
+    text: Field | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +208,9 @@ class View:
     """How an operation's result is shown. Any combination; rendered in this order: record, chart, sections, table.
 
     `title_args` maps title placeholders to paths (default: a placeholder {x} reads result["x"], and a
-    mapping there shows its "name"). `table` is the main list: with a paged result it gets "Show more" and the
+    mapping there shows its "name"). With `plain_title`, a title or empty text whose placeholder has no value
+    here uses `view.<op>.title.plain` / `view.<op>.empty.plain` ("Service requests" without a customer).
+    `table` is the main list: with a paged result it gets "Show more" and the
     empty text `view.<op>.empty`.
     """
 
@@ -203,6 +220,7 @@ class View:
     chart: Chart | None = None
     buttons: tuple[Button, ...] = ()
     title_args: tuple[tuple[str, str], ...] = field(default=())
+    plain_title: bool = False
 
 
 def label_key_candidates(op_id: str, name: str) -> tuple[str, str]:
@@ -227,8 +245,12 @@ def iter_fields(view: View) -> Iterator[Field]:
 def view_keys(op_id: str, view: View) -> tuple[list[str], list[tuple[str, ...]]]:
     """Locale keys the view needs: (exact keys, groups of alternatives of which one must exist)."""
     keys = [f"view.{op_id}.title"]
+    if view.plain_title:
+        keys.append(f"view.{op_id}.title.plain")
     if view.table is not None:
         keys.append(f"view.{op_id}.empty")
+        if view.plain_title:
+            keys.append(f"view.{op_id}.empty.plain")
         if view.table.title_key:
             keys.append(f"view.{op_id}.row")
     for section in view.sections:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from cards import actions, approvals, billing, conversation, customers, support
+from cards import actions, approvals, billing, conversation, customers
 from cards.conversation import Change, FormField, Option
 from cards.text import enum_label, has_key, t
 from cards.text import yes_no as _yes_no
@@ -227,16 +227,6 @@ def invoice_line_items(page: ListPage, *, locale: str, more: Any = None) -> dict
 
 def balance(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
     return billing.balance_card(data, locale=locale)
-
-
-def service_request_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
-    customer = page.extra.get("customer") or {}
-    return support.service_request_list(page.items[page.offset:], customer_name=customer.get("name"),
-                                        locale=locale, **_rows(page, more))
-
-
-def service_request_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
-    return support.service_request_details(data, locale=locale)
 
 
 def service_request_result(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from intents.lexicon import CONCEPTS, NORMALIZE
 from intents.matcher import Corrector
 from intents.recognizer import NONE_INTENT, RecognitionContext, RecognizerResult
 from intents.slots import MONTH_WORDS, SlotFiller
-from intents.speech_act import is_change, is_question, read_counterpart
+from intents.speech_act import asks_about, is_change, read_counterpart
 from intents.text import clean_text, has_cjk, tokenize
 
 log = logging.getLogger(__name__)
@@ -219,7 +219,7 @@ class OfflineRecognizer:
                     or (intent in _CONVERSATION and intent != NONE_INTENT):
                 ranked = [(NONE_INTENT, max(none_score, 1.0 - score))] + [r for r in ranked if r[0] != NONE_INTENT]
                 intent, score = ranked[0]
-        if is_change(intent) and is_question(text):
+        if is_change(intent) and asks_about(text):
             # speech act before intent: a question about a change is answered by its read counterpart
             asked = intent
             intent = read_counterpart(intent, text)

@@ -9,6 +9,7 @@ from dialogs.ops import (  # noqa: F401
     orders,
     purchases,
     referrals,
+    statements,
     subscriptions,
     support,
     users,

@@ -60,10 +60,12 @@ BUILDERS: dict[str, Builder] = {
         [subscription(1, parentSubscriptionId="p")], 0, False, {"customer": CID, "subscription": SID},
         {"customer": CONTOSO, "subscription": {"id": SID, "name": "Microsoft 365 Business Basic"}},
         op="subscriptions.addons"), loc),
-    "service_request_list": lambda loc: cards.service_request_list(
+    "service_request_list": lambda loc: _declared("service_requests.list", ListPage(
         [SERVICE_REQUEST, {**SERVICE_REQUEST, "status": 1, "severity": 0}, {"id": "1", "status": "attention_needed"}],
-        customer_name="Contoso", locale=loc),
-    "service_request_details": lambda loc: cards.service_request_details(SERVICE_REQUEST, locale=loc),
+        0, False, {"customer": CID}, {"customer": CONTOSO}, op="service_requests.list"), loc),
+    "service_request_list_partner": lambda loc: _declared("service_requests.list", ListPage(
+        [SERVICE_REQUEST], 0, False, {}, {"customer": None}, op="service_requests.list"), loc),
+    "service_request_details": lambda loc: _declared("service_requests.get", SERVICE_REQUEST, loc),
     "invoice_list": lambda loc: cards.invoice_list([INVOICE, {**INVOICE, "invoiceType": "OneTime", "id": "D1"}],
                                                    more=actions.more("invoices.list", {}, 1), locale=loc),
     "invoice_details": lambda loc: cards.invoice_details(INVOICE, locale=loc),
