@@ -79,8 +79,21 @@ def turn_from_activity(activity: Activity) -> Turn:
         reply_to_id=activity.reply_to_id,
         channel_id=activity.channel_id or "msteams",
         conversation_type=(conversation.conversation_type if conversation else None) or "personal",
+        timezone=user_timezone(activity),
         file_consent=supports_file_consent(activity),
     )
+
+
+def user_timezone(activity: Activity) -> str | None:
+    """The user's IANA time zone: `localTimezone` on the activity, else Teams' clientInfo entity `timezone`."""
+    zone = getattr(activity, "local_timezone", None)
+    if isinstance(zone, str) and zone.strip():
+        return zone.strip()
+    for entity in activity.entities or []:
+        props = entity.additional_properties or {}
+        if (entity.type or "").lower() == "clientinfo" and isinstance(props.get("timezone"), str):
+            return props["timezone"].strip() or None
+    return None
 
 
 def supports_file_consent(activity: Activity) -> bool:

@@ -303,6 +303,7 @@ class Engine:
                                         "conversation_id": turn.conversation_id,
                                         "now": self.jobs.clock() if self.jobs is not None else utc_now(),
                                         "conversation_type": turn.conversation_type,
+                                        "timezone": turn.timezone,
                                         "file_consent": turn.file_consent})
 
     async def _gather(self, turn: Turn, slot: dict[str, Any], op: Operation) -> list[Reply] | None:

@@ -212,12 +212,10 @@ class FileService:
             if data and isinstance(data.get("key"), str):
                 self._secret = base64.urlsafe_b64decode(data["key"])
                 return self._secret
-            # First instance to write wins: "*" on a missing key is create-if-absent for SQLite and Blob.
-            try:
-                await self.docs.storage.write({SECRET_KEY: {"key": base64.urlsafe_b64encode(
-                    secrets.token_bytes(32)).decode(), "e_tag": "*"}})
-            except Exception:  # noqa: BLE001 - another instance created it: read it
-                continue
+            # The first instance to create it wins; the others read the winner's (no last-writer-wins race).
+            await _create_if_absent(self.docs.storage, SECRET_KEY, {
+                "key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+                "e_tag": f"new-{secrets.token_hex(8)}"})
         raise RuntimeError("could not read or create the file link secret")
 
     # --- offering -----------------------------------------------------------------------------------
@@ -321,6 +319,19 @@ class FileService:
         if self.clock() >= datetime.fromtimestamp(expires, UTC):
             return Verdict(410, detail="expired")
         return Verdict(200, offer)
+
+
+async def _create_if_absent(storage: Any, key: str, item: dict[str, Any]) -> bool:
+    """Write `item` only if `key` is new: Blob storage natively (If-None-Match); Memory and SQLite storage refuse
+    a one-off eTag for an item that exists (KeyError), so the write creates only there too."""
+    native = getattr(storage, "create_if_absent", None)
+    if callable(native):
+        return bool(await native(key, item))
+    try:
+        await storage.write({key: item})
+        return True
+    except KeyError:
+        return False
 
 
 def consent_attachment(offer: FileOffer, locale: str) -> dict[str, Any]:

@@ -35,6 +35,7 @@ class Turn:
     reply_to_id: str | None = None
     channel_id: str = "msteams"
     conversation_type: str = "personal"  # personal | groupChat | channel
+    timezone: str | None = None  # IANA name Teams reports (activity.localTimezone / clientInfo); periods use it
     # Teams' file consent flow works here (a Teams personal chat; not group chats, channels, the Playground).
     file_consent: bool = False
 

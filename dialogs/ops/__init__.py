@@ -6,6 +6,7 @@ from dialogs.ops import (  # noqa: F401
     conversation,
     customers,
     long_running,
+    money,
     orders,
     purchases,
     referrals,

@@ -83,3 +83,19 @@ async def test_types_and_sizes_outside_the_rules_are_not_offered():
     small.bind(MemoryStorage())
     with pytest.raises(FileRejected):
         await offer(small)
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+async def test_instances_starting_together_agree_on_one_generated_secret(kind, tmp_path):
+    import asyncio
+
+    from bot.storage_sqlite import SqliteStorage
+
+    storage = MemoryStorage() if kind == "memory" else SqliteStorage(tmp_path / "state.db")
+    services = [FileService(None, sources()) for _ in range(5)]
+    for service in services:
+        service.bind(storage)
+    found = await asyncio.gather(*(s.secret() for s in services))
+    assert len(set(found)) == 1 and len(found[0]) == 32
+    if kind == "sqlite":
+        storage.close()

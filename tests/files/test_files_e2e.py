@@ -237,3 +237,37 @@ async def test_a_large_file_streams_through_link_and_upload_without_being_held_i
         assert download_peak < 4 * 1024 * 1024, f"link: peak {download_peak / 1e6:.1f} MB"
         # One 3.75 MiB fragment in flight: joined by the bot, sent, and read (same process here) by the connector.
         assert upload_peak < 5 * 12 * 320 * 1024, f"upload: peak {upload_peak / 1e6:.1f} MB"
+
+
+async def test_the_terminal_chat_shows_allow_and_decline_and_uploads_on_allow(sandbox):
+    import asyncio
+
+    from bot.chat import ChatSession, find_identity
+
+    [invoice, *_] = await invoice_ids(sandbox)
+    async with bot_in(sandbox) as (bot, _):
+        out: list[str] = []
+
+        async def no_questions(prompt: str) -> str | None:
+            raise AssertionError(f"unexpected prompt {prompt!r}")
+
+        chat = ChatSession(bot.app.url, find_identity("Dana (demo)"), ask=no_questions, out=out.append)
+        await chat.start()
+        try:
+            out.clear()
+            await chat.handle(f"statement for invoice {invoice}")
+            assert any(f"[file: Invoice_{invoice}.pdf," in line for line in out), out
+            titles = [c.action.title for c in chat.choices]
+            assert titles == ["Allow", "Decline"]
+            await chat.handle("1")
+            await bot.app.app[FILES].drain()
+            for _ in range(50):
+                if any(f"[file in your OneDrive: Invoice_{invoice}.pdf]" in line for line in out):
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError(out)
+            [upload] = chat.connector.uploads.values()
+            assert upload.content.startswith(b"%PDF-")
+        finally:
+            await chat.close()
