@@ -27,11 +27,14 @@ from msrest.universal_http.requests import ClientRetryPolicy
 from bot import plain_json
 from bot.approvals import PeopleRecorder
 from bot.config import Settings, SettingsError
+from bot.files import FileDelivery
+from bot.files import mount as mount_files
 from bot.handler import PartnerBotHandler
 from bot.jobs import poller_hooks
 from bot.proactive import ProactiveNotifier
 from bot.storage import close_storage, make_storage
 from bot.translate import message_invoke_body
+from dialogs.files import REQUEST_ORIGIN, FileService
 from dialogs.turn import ConversationEngine
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,7 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 HANDLER = web.AppKey("handler", PartnerBotHandler)
 STORAGE = web.AppKey("storage", Storage)
 NOTIFIER = web.AppKey("notifier", ProactiveNotifier)
+FILES = web.AppKey("files", object)
 
 
 def correlation_id() -> str:
@@ -143,6 +147,7 @@ async def _messages(request: web.Request) -> web.Response:
     adapter = request.app[ADAPTER]
     handler = request.app[HANDLER]
     auth_header = request.headers.get("Authorization", "")
+    REQUEST_ORIGIN.set(request_origin(request))  # this request's task only: where file links should point
     try:
         invoke_response = await adapter.process_activity(auth_header, activity, handler.on_turn)
     except PermissionError:
@@ -158,6 +163,14 @@ async def _messages(request: web.Request) -> web.Response:
         data = serializer_helper(body) if isinstance(body, Model) else body
         return web.json_response(data=data, status=invoke_response.status)
     return web.Response(status=201)
+
+
+def request_origin(request: web.Request) -> str:
+    """scheme://host[:port] the request was sent to; a TLS-terminating proxy's X-Forwarded-Proto is honoured."""
+    scheme = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    if scheme not in ("http", "https"):
+        scheme = request.scheme
+    return f"{scheme}://{request.host}"
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -196,6 +209,13 @@ def create_app(
     app[NOTIFIER] = notifier
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
+
+    files = getattr(engine, "files", None)
+    if isinstance(files, FileService):  # file results: signed links at /api/files/<token>, consent uploads
+        delivery = FileDelivery(files, notifier)
+        handler.file_consent = delivery.on_consent
+        mount_files(app, delivery)
+        app[FILES] = delivery
 
     hooks = poller_hooks(engine)
     if hooks is not None:  # the background job poller runs while the app serves

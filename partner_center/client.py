@@ -27,6 +27,7 @@ from .orders import OrdersOperations
 from .profiles import ProfilesOperations
 from .rate_limit import RateLimiter
 from .reconciliation import ReconciliationOperations
+from .referrals import ReferralsOperations
 from .resellers import ResellersOperations
 from .retry import RetryPolicy
 from .service_requests import ServiceRequestsOperations
@@ -106,6 +107,7 @@ class PartnerCenterClient:
         self.profiles = ProfilesOperations(self._pipeline)
         self.resellers = ResellersOperations(self._pipeline)
         self.utilities = UtilitiesOperations(self._pipeline)
+        self.referrals = ReferralsOperations(self._partner_api)
         self.long_running = LongRunningOperations(self._pipeline)
         self.utilization = UtilizationOperations(self._pipeline)
         self.usage = UsageOperations(self._pipeline)

@@ -34,10 +34,23 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # /subscriptions/usagerecords) come before the {id} routes that would take them for ids.
 ROUTE_MODULES = [
     "sandbox.routes.accounts",  # before customers: /v1/customers/relationshiprequests is no customer id
-    "sandbox.routes.admin", "sandbox.routes.token", "sandbox.routes.money", "sandbox.routes.customers",
-    "sandbox.routes.catalog", "sandbox.routes.subscriptions", "sandbox.routes.carts", "sandbox.routes.orders",
-    "sandbox.routes.audit", "sandbox.routes.utilities", "sandbox.routes.users", "sandbox.routes.billing",
-    "sandbox.routes.recon", "sandbox.routes.support", "sandbox.routes.long_running",
+    "sandbox.routes.admin",
+    "sandbox.routes.token",
+    "sandbox.routes.money",
+    "sandbox.routes.customers",
+    "sandbox.routes.catalog",
+    "sandbox.routes.subscriptions",
+    "sandbox.routes.carts",
+    "sandbox.routes.orders",
+    "sandbox.routes.audit",
+    "sandbox.routes.utilities",
+    "sandbox.routes.users",
+    "sandbox.routes.billing",
+    "sandbox.routes.recon",
+    "sandbox.routes.support",
+    "sandbox.routes.long_running",
+    "sandbox.routes.referrals",
+    "sandbox.routes.documents",
 ]
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -283,7 +296,7 @@ def create_app(config: SandboxConfig | None = None, store: Store | None = None) 
     app[ROUTE_MODULES_KEY] = _load_routes(app)
     if store.get_meta("seeded") is None:
         from sandbox import seed
-        seed.generate(store, customers=config.customers, seed=config.seed, config=config)
+        seed.generate(store, customers=config.customers, seed=config.seed, config=config, now=sandbox.now())
 
     async def _close(_: web.Application) -> None:
         store.close()

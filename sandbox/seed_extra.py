@@ -206,6 +206,10 @@ def seed_billing(ctx: SeedContext) -> None:
     n = len(ctx.customers)
     months = 12 if n <= LARGE else (3 if n <= 3 * LARGE else 1)
     this_month = _month_start(ctx.now)
+    # an invoice is issued 7 days after its month ends, so during the first 7 days of a month the newest issued
+    # one is for two months back: the `months` invoices always end at the newest issued one, the only unpaid one
+    if this_month + timedelta(days=7) > ctx.now:
+        this_month = _add_months(this_month, -1)
     customers = {c["id"]: (c, _customer_fields(ctx, c)) for c in ctx.customers}
     next_g = 24135 + rng.randint(0, 5000)
     invoices: list[dict[str, Any]] = []
@@ -424,3 +428,4 @@ def seed_service_requests(ctx: SeedContext) -> None:
         }
         ctx.add(SR_KIND, sr_id, sr, "", status, sr["_customerId"])
 import sandbox.seed_accounts  # noqa: E402,F401  (registers the account-chores seeder)
+import sandbox.seed_referrals  # noqa: E402,F401  (co-sell referrals, api.md §14)
