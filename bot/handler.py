@@ -64,6 +64,8 @@ class PartnerBotHandler(TeamsActivityHandler):
         # Called with (turn, conversation reference) whenever someone talks to the bot (e.g. the approvals'
         # people list, which finds approvers' chats); a failing listener never fails the turn.
         self.reference_listeners: list[Callable[[Turn, ConversationReference], Awaitable[None]]] = []
+        # Set by the app when files are delivered: (turn context, FileConsentCardResponse) -> None.
+        self.file_consent: Callable[[TurnContext, Any], Awaitable[None]] | None = None
 
     # --- turn plumbing ---------------------------------------------------------------------------
 
@@ -167,6 +169,16 @@ class PartnerBotHandler(TeamsActivityHandler):
         await self._remember(turn_context, turn)
         result = await self._run_engine(turn_context, turn, lambda state: self.engine.on_invoke(turn, state))
         return InvokeResponse(status=200, body=invoke_response_body(result))
+
+    # --- Teams file consent ------------------------------------------------------------------------
+
+    async def on_teams_file_consent(self, turn_context: TurnContext,
+                                    file_consent_card_response: Any) -> InvokeResponse:
+        """Accept or decline of a FileConsentCard (`bot.files.FileDelivery`); always answered 200 at once."""
+        await self._remember(turn_context, turn_from_activity(turn_context.activity))
+        if self.file_consent is not None:
+            await self.file_consent(turn_context, file_consent_card_response)
+        return InvokeResponse(status=200)
 
     # --- installation and welcome ----------------------------------------------------------------
 

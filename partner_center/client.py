@@ -24,6 +24,7 @@ from .long_running import LongRunningOperations
 from .orders import OrdersOperations
 from .rate_limit import RateLimiter
 from .reconciliation import ReconciliationOperations
+from .referrals import ReferralsOperations
 from .retry import RetryPolicy
 from .service_requests import ServiceRequestsOperations
 from .subscriptions import SubscriptionsOperations
@@ -96,6 +97,7 @@ class PartnerCenterClient:
         self.users = UsersOperations(self._pipeline)
         self.licenses = LicensesOperations(self._pipeline)
         self.audit = AuditOperations(self._pipeline)
+        self.referrals = ReferralsOperations(self._partner_api)
         self.long_running = LongRunningOperations(self._pipeline)
         self.utilization = UtilizationOperations(self._pipeline)
         self.usage = UsageOperations(self._pipeline)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
+
 from .billing_models import EstimateLink
+from .downloads import Download, download
 from .models import Invoice, InvoiceLineItem, InvoiceSummary
 from .operations import Operations, api_path
 from .paging import Pager
@@ -38,6 +41,11 @@ class InvoicesOperations(Operations):
     async def get_balance(self, *, correlation_id: str | None = None) -> InvoiceSummary:
         """The partner's current account balance (`GET /v1/invoices/summary`)."""
         return await self._get(InvoiceSummary, api_path("invoices", "summary"), correlation_id=correlation_id)
+
+    def statement(self, invoice_id: str, *, correlation_id: str | None = None) -> AbstractAsyncContextManager[Download]:
+        """The invoice's statement PDF (api.md §12.1 B7), streamed: `async with ... as d: async for c in d.chunks()`."""
+        return download(self._pipeline, api_path("invoices", invoice_id, "documents", "statement"),
+                        accept="application/pdf", correlation_id=correlation_id)
 
     def list_summaries(self, *, correlation_id: str | None = None) -> Pager[InvoiceSummary]:
         """One balance summary per currency (`GET /v1/invoices/summaries`, api.md §12.1 B10)."""

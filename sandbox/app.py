@@ -33,10 +33,23 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # be added independently. Routes match in this order: money's fixed paths (/invoices/unbilled/...,
 # /subscriptions/usagerecords) come before the {id} routes that would take them for ids.
 ROUTE_MODULES = [
-    "sandbox.routes.admin", "sandbox.routes.token", "sandbox.routes.money", "sandbox.routes.customers",
-    "sandbox.routes.catalog", "sandbox.routes.subscriptions", "sandbox.routes.carts", "sandbox.routes.orders",
-    "sandbox.routes.audit", "sandbox.routes.utilities", "sandbox.routes.users", "sandbox.routes.billing",
-    "sandbox.routes.recon", "sandbox.routes.support", "sandbox.routes.long_running",
+    "sandbox.routes.admin",
+    "sandbox.routes.token",
+    "sandbox.routes.money",
+    "sandbox.routes.customers",
+    "sandbox.routes.catalog",
+    "sandbox.routes.subscriptions",
+    "sandbox.routes.carts",
+    "sandbox.routes.orders",
+    "sandbox.routes.audit",
+    "sandbox.routes.utilities",
+    "sandbox.routes.users",
+    "sandbox.routes.billing",
+    "sandbox.routes.recon",
+    "sandbox.routes.support",
+    "sandbox.routes.long_running",
+    "sandbox.routes.referrals",
+    "sandbox.routes.documents",
 ]
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}

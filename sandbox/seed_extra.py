@@ -427,3 +427,5 @@ def seed_service_requests(ctx: SeedContext) -> None:
             "_customerId": customer["id"] if customer else "", "_agentLocale": "en-US",
         }
         ctx.add(SR_KIND, sr_id, sr, "", status, sr["_customerId"])
+
+import sandbox.seed_referrals  # noqa: E402,F401  (co-sell referrals, api.md §14)

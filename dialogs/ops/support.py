@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cards.view_spec import Button, Field, Fmt, Link, Note, Record, Section, Table, View, When
 from dialogs import views
 from dialogs.context import OperationContext
 from dialogs.paging import ListPage, raw, take_page
@@ -13,13 +14,38 @@ _STATUS_WORDS = {"open": "open", "active": "open", "opened": "open", "closed": "
                  "resolved": "closed", "attention": "attention_needed", "attention needed": "attention_needed"}
 
 
+_REQUEST = Note("request", Field("id"))  # "Request 613222"
+SERVICE_REQUEST_LIST = View(plain_title=True, table=Table(
+    title="title|id",
+    columns=(_REQUEST, Field("status", fmt=Fmt.ENUM, enum="sr_status"),
+             Field("severity", fmt=Fmt.ENUM, enum="sr_severity"),
+             Field("modified", "lastModifiedDate|createdDate", Fmt.DATE)),
+    attention=When("status", ("attention_needed",)),
+    action=Link.to("service_requests.get", service_request="id")))
+SERVICE_REQUEST_DETAILS = View(
+    title_args=(("title", "title|id"),),
+    record=Record(notes=(_REQUEST,), fields=(
+        Field("status", fmt=Fmt.ENUM, enum="sr_status"), Field("severity", fmt=Fmt.ENUM, enum="sr_severity"),
+        Field("topic", "supportTopicName|supportTopicId"), Field("product", "productName"),
+        Field("organization", "organization.name"), Field("contact", "primaryContact", Fmt.PERSON),
+        Field("created", "createdDate", Fmt.DATE), Field("modified", "lastModifiedDate", Fmt.DATE),
+        Field("closed", "lastClosedDate", Fmt.DATE))),
+    sections=(Section("description", text=Field("description", max_chars=1500)),
+              Section("notes", table=Table(
+                  items="notes", title="createdByName", sort="createdDate", descending=True, limit=8,
+                  columns=(Field("created", "createdDate", Fmt.DATETIME),),
+                  body=Field("text", max_chars=600)))),
+    buttons=(Button("add_note", Link.to("service_requests.update", service_request="id"),
+                    When("status", ("closed",), negate=True)),))
+
+
 def _status(value: str | None) -> str | None:
     return _STATUS_WORDS.get((value or "").strip().lower()) if value else None
 
 
 @operation("service_requests.list", kind="read",
            params=[Param("customer", ParamType.CUSTOMER, required=False), Param("status", required=False)],
-           card=views.service_request_list)
+           view=SERVICE_REQUEST_LIST)
 async def list_requests(ctx: OperationContext, args: Args) -> Outcome:
     page = int(ctx.extras.get("page", 0))
     status = _status(args.get("status"))
@@ -34,7 +60,7 @@ async def list_requests(ctx: OperationContext, args: Args) -> Outcome:
 
 
 @operation("service_requests.get", kind="read", params=[Param("service_request")],
-           card=views.service_request_details)
+           view=SERVICE_REQUEST_DETAILS)
 async def get_request(ctx: OperationContext, args: Args) -> Outcome:
     return Outcome(raw(await ctx.client.service_requests.get(args["service_request"].strip())))
 
