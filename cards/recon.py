@@ -41,7 +41,7 @@ def outcome_card(job: Any, locale: str) -> dict[str, Any]:
     """The card a reconciliation export job posts when it ends."""
     result: Mapping[str, Any] = job.result or {}
     if job.status == "succeeded" and result.get("lines") is not None:
-        op = str(result.get("op") or "invoices.unbilled")
-        view = LINE_ITEMS if op == "invoices.line_items" else UNBILLED
-        return render_view(op, view, dict(result), locale=locale)
+        if result.get("op") == "invoices.line_items":  # its own keys: invoices.line_items' view is the v1 list
+            return render_view("invoices.reconciliation", LINE_ITEMS, dict(result), locale=locale)
+        return render_view("invoices.unbilled", UNBILLED, dict(result), locale=locale)
     return job_outcome(job.to_dict(), locale)
