@@ -12,12 +12,15 @@ from bot.config import Settings
 from dialogs.approvals import ApprovalService, ApprovalSettings
 from dialogs.directory import DirectoryCache
 from dialogs.engine import Engine
+from dialogs.files import FileService, FileSettings, file_sources
+from dialogs.jobs import JobService, JobSettings, job_kinds
 from dialogs.ops import purchases
 from dialogs.policy import AuditSink, RolePolicy
 from dialogs.registry import Registry, registry
 from intents.llm_tools import ToolSpec
 from partner_center import PartnerCenterClient
 from partner_center.auth import StaticTokenProvider, provider_from_env
+from partner_center.transport import DEFAULT_GRAPH_URL, DEFAULT_PARTNER_API_URL
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,14 @@ def build_client(settings: Settings) -> PartnerCenterClient:
     else:
         credential = StaticTokenProvider("sandbox-dev-token")
         url = settings.partner_center_url or SANDBOX_URL
-    return PartnerCenterClient(url, credential)
+    env = settings.env
+    extra: dict[str, object] = {}
+    if not isinstance(credential, StaticTokenProvider):
+        # The Partner API and Graph want tokens of their own audience (api.md §23.0).
+        extra = {"partner_api_credential": provider_from_env(env, resource=DEFAULT_PARTNER_API_URL),
+                 "graph_credential": provider_from_env(env, resource=DEFAULT_GRAPH_URL)}
+    return PartnerCenterClient(url, credential, partner_api_url=env.get("PARTNER_API_URL") or None,
+                               graph_url=env.get("GRAPH_URL") or None, **extra)  # type: ignore[arg-type]
 
 
 def build_llm_tools(operations: Registry | None = None) -> list[ToolSpec]:
@@ -89,6 +99,8 @@ def build_engine(settings: Settings, *, client: PartnerCenterClient | None = Non
     client = client or build_client(settings)
     roles = load_roles(settings.roles_file or None)
     audit = audit or StorageAuditLog(storage if storage is not None else make_storage(settings))
+    jobs = build_jobs(settings, client)
+    jobs.audit = audit
     return Engine(
         registry,
         client,
@@ -97,7 +109,16 @@ def build_engine(settings: Settings, *, client: PartnerCenterClient | None = Non
         audit=audit,
         directory=DirectoryCache(client),
         purchases=build_approvals(settings, client, roles, audit),
+        jobs=jobs,
+        files=FileService(client, file_sources, settings=FileSettings.from_env(dict(settings.env))),
     )
+
+
+def build_jobs(settings: Settings, client: PartnerCenterClient) -> JobService:
+    """Background jobs; bound to the app's storage and proactive notifier when the bot app attaches it."""
+    from bot.jobs import bind
+
+    return JobService(client, job_kinds, settings=JobSettings.from_env(dict(settings.env)), binder=bind)
 
 
 def uses_sandbox_limits(settings: Settings, client: PartnerCenterClient) -> bool:

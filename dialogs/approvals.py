@@ -24,7 +24,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from cards.conversation import explain_partner_center_error
@@ -38,6 +38,7 @@ from dialogs.context import OperationContext
 from dialogs.policy import AuditSink, MemoryAudit, RolePolicy
 from dialogs.registry import Operation, Preview, Registry
 from dialogs.turn import InvokeResult, Reply, Turn, User
+from partner_center import clock as pc_clock
 from partner_center import errors
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class ApprovalSettings:
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    return pc_clock.now()
 
 
 def definitive(exc: errors.PartnerCenterError) -> bool:
@@ -514,8 +515,8 @@ class ApprovalService:
             replies = [Reply(text=t("msg.approval_ordered", locale, request_id=record.id,
                                     order_id=", ".join(record.order_ids)))]
             for order in (record.result or {}).get("orders", [])[:3]:
-                replies.append(Reply(card=views.order_details({"order": order, "customer": record.customer},
-                                                              locale=locale)))
+                replies.append(Reply(card=views.render("orders.get", {"order": order, "customer": record.customer},
+                                                       locale=locale)))
             await self._tell(record.requester.id, record, replies)
         elif record.failure is not None:
             reason = record.failure.message

@@ -1,7 +1,7 @@
 """The operation registry: one declaration per intent, registered by decorator.
 
 A declaration carries everything the dispatcher needs to run an operation safely — its id, kind, parameters,
-required role, handler, result card and (for changes) a preview of what will change. Handlers only fetch and
+required role, handler, result view (or card) and (for changes) a preview of what will change. Handlers only fetch and
 mutate; confirmation, roles and approvals are applied by the dispatcher from the declaration, never by handlers.
 """
 
@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from cards.view_spec import View
 
 if TYPE_CHECKING:
     from dialogs.context import OperationContext
@@ -113,6 +115,11 @@ class Outcome:
     context: dict[str, Any] = field(default_factory=dict)
     # For the audit log: what the change touched (ids, before/after).
     audit: dict[str, Any] = field(default_factory=dict)
+    # Work Partner Center finishes later (`dialogs.jobs.JobRequest`): the dispatcher stores it as a job, tells
+    # the user it will post the outcome here, and the background poller announces it once.
+    job: Any = None
+    # A result that is a file (`dialogs.files.FileRequest`): delivered by consent card or signed link.
+    file: Any = None
 
 
 Args = dict[str, Any]
@@ -133,6 +140,9 @@ class Operation:
     preview: PreviewFn | None = None
     summary: str = ""
     page_size: int = 10
+    # A read's result as data (cards.view_spec.View), rendered by the one generic builder; `card` is for the few
+    # results that need a hand-written card.
+    view: View | None = None
 
     @property
     def available(self) -> bool:
@@ -213,6 +223,7 @@ class Registry:
         preview: PreviewFn | None = None,
         summary: str = "",
         page_size: int = 10,
+        view: View | None = None,
         replace: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Decorator: declare the operation `op_id` with the decorated coroutine as its handler."""
@@ -231,6 +242,7 @@ class Registry:
                     preview=preview,
                     summary=summary,
                     page_size=page_size,
+                    view=view,
                 ),
                 replace=replace,
             )

@@ -146,6 +146,34 @@ def subscription_doc(item: CatalogItem, *, customer_id: str, subscription_id: st
     return doc
 
 
+def roll_terms(doc: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A seeded subscription bought long ago as it stands at `now`: a live (active or suspended) subscription has
+    renewed term after term, so its commitment and billing-cycle ends are the first ones after `now`, never past."""
+    if doc.get("status") not in {"active", "suspended"}:
+        return doc
+    start = parse_iso(doc["effectiveStartDate"])
+    term_len = TERM_LENGTH.get(doc.get("termDuration", ""))
+    if term_len is not None and doc.get("commitmentEndDate") != FAR_FUTURE:
+        end = parse_iso(doc["commitmentEndDate"])
+        if end <= now:
+            terms = (now - start) // term_len + 1
+            end = start + terms * term_len - timedelta(days=1)
+            while end <= now:
+                end += term_len
+            doc["commitmentEndDate"] = iso(end)
+            if "commitmentEndDateTime" in doc:
+                doc["commitmentEndDateTime"] = iso(end)
+    if "billingCycleEndDate" in doc:
+        cycle_len = timedelta(days=30 if doc.get("billingCycle") == "monthly" else 365)
+        end = parse_iso(doc["billingCycleEndDate"])
+        if end <= now:
+            end = start + ((now - start) // cycle_len + 1) * cycle_len
+            while end <= now:
+                end += cycle_len
+            doc["billingCycleEndDate"] = iso(end)
+    return doc
+
+
 @cache
 def _has_addons(item: CatalogItem) -> bool:
     from sandbox.catalog_data import ITEMS

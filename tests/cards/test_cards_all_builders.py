@@ -15,6 +15,7 @@ from cards_sample_data import (
     LINE_ITEM_ONETIME,
     ORDER,
     SERVICE_REQUEST,
+    SID,
     SUBSCRIBED_SKU,
     USER,
     customer,
@@ -23,11 +24,22 @@ from cards_sample_data import (
 
 import cards
 from cards import actions
+from dialogs import views
+from dialogs.paging import ListPage
 from tests.support.cards import assert_action_contract, card_text, validate_card
 
 LOCALES = ("en-US", "zh-TW", "en-GB", "zh-Hant-TW")
 
 Builder = Callable[[str], dict[str, Any]]
+
+
+CONTOSO = {"id": CID, "name": "Contoso"}
+
+
+def _declared(op_id: str, data: Any, locale: str, more: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A result card drawn from the operation's declared view, as the dispatcher draws it."""
+    return views.render(op_id, data, locale=locale, more=more)
+
 
 BUILDERS: dict[str, Builder] = {
     "customer_list": lambda loc: cards.customer_list([customer(i) for i in range(8)],
@@ -35,38 +47,47 @@ BUILDERS: dict[str, Builder] = {
     "customer_search": lambda loc: cards.customer_list([customer()], query="Cont", locale=loc),
     "customer_details": lambda loc: cards.customer_details(customer(), locale=loc),
     "customer_details_minimal": lambda loc: cards.customer_details({"id": CID}, locale=loc),
-    "subscription_list": lambda loc: cards.subscription_list(
-        [subscription(i) for i in range(20)], customer_id=CID, customer_name="Contoso",
-        more=actions.more("subscriptions.list", {"customer": CID}, 1), locale=loc),
-    "subscription_details": lambda loc: cards.subscription_details(subscription(), customer_name="Contoso",
-                                                                   locale=loc),
-    "subscription_details_odd": lambda loc: cards.subscription_details(
-        subscription(status="hibernating", billingCycle="quadrennial", termDuration="P4Y", quantity="lots",
-                     commitmentEndDate="9999-12-10T00:00:00Z", suspensionReasons=["Fraud", "Non-payment"],
-                     attentionNeeded=True, isTrial=True, newThing={"a": 1}), locale=loc),
-    "addon_list": lambda loc: cards.addon_list([subscription(1, parentSubscriptionId="p")], parent=subscription(),
-                                               locale=loc),
-    "service_request_list": lambda loc: cards.service_request_list(
+    "subscription_list": lambda loc: _declared("subscriptions.list", ListPage(
+        [subscription(i) for i in range(20)], 0, True, {"customer": CID}, {"customer": CONTOSO},
+        op="subscriptions.list"), loc, more=actions.more("subscriptions.list", {"customer": CID}, 1)),
+    "subscription_details": lambda loc: _declared("subscriptions.get", {"subscription": subscription(),
+                                                                        "customer": CONTOSO}, loc),
+    "subscription_details_odd": lambda loc: _declared("subscriptions.get", {"subscription": subscription(
+        status="hibernating", billingCycle="quadrennial", termDuration="P4Y", quantity="lots",
+        commitmentEndDate="9999-12-10T00:00:00Z", suspensionReasons=["Fraud", "Non-payment"],
+        attentionNeeded=True, isTrial=True, newThing={"a": 1}), "customer": {"id": CID}}, loc),
+    "addon_list": lambda loc: _declared("subscriptions.addons", ListPage(
+        [subscription(1, parentSubscriptionId="p")], 0, False, {"customer": CID, "subscription": SID},
+        {"customer": CONTOSO, "subscription": {"id": SID, "name": "Microsoft 365 Business Basic"}},
+        op="subscriptions.addons"), loc),
+    "service_request_list": lambda loc: _declared("service_requests.list", ListPage(
         [SERVICE_REQUEST, {**SERVICE_REQUEST, "status": 1, "severity": 0}, {"id": "1", "status": "attention_needed"}],
-        customer_name="Contoso", locale=loc),
-    "service_request_details": lambda loc: cards.service_request_details(SERVICE_REQUEST, locale=loc),
+        0, False, {"customer": CID}, {"customer": CONTOSO}, op="service_requests.list"), loc),
+    "service_request_list_partner": lambda loc: _declared("service_requests.list", ListPage(
+        [SERVICE_REQUEST], 0, False, {}, {"customer": None}, op="service_requests.list"), loc),
+    "service_request_details": lambda loc: _declared("service_requests.get", SERVICE_REQUEST, loc),
     "invoice_list": lambda loc: cards.invoice_list([INVOICE, {**INVOICE, "invoiceType": "OneTime", "id": "D1"}],
                                                    more=actions.more("invoices.list", {}, 1), locale=loc),
     "invoice_details": lambda loc: cards.invoice_details(INVOICE, locale=loc),
     "invoice_line_items": lambda loc: cards.invoice_line_items([LINE_ITEM_LICENSE, LINE_ITEM_ONETIME, {}],
                                                                invoice_id="G000024135", locale=loc),
     "balance": lambda loc: cards.balance_card(BALANCE, locale=loc),
-    "order_list": lambda loc: cards.order_list([ORDER, {**ORDER, "status": "pending review", "id": "b2"}],
-                                               customer_id=CID, customer_name="Contoso", locale=loc),
-    "order_details": lambda loc: cards.order_details(ORDER, customer_name="Contoso", locale=loc),
-    "user_list": lambda loc: cards.user_list([USER, {**USER, "state": "inactive", "id": "u2"}], customer_id=CID,
-                                             customer_name="Contoso", locale=loc),
-    "user_details": lambda loc: cards.user_details(USER, customer_id=CID, customer_name="Contoso", locale=loc),
-    "user_details_deleted": lambda loc: cards.user_details(
-        {**USER, "state": "inactive", "softDeletionTime": "2026-03-01T00:00:00Z"}, customer_id=CID, locale=loc),
-    "license_summary": lambda loc: cards.license_summary([SUBSCRIBED_SKU, {"productSku": {}}], customer_id=CID,
-                                                         customer_name="Contoso", locale=loc),
-    "assigned_licenses": lambda loc: cards.assigned_licenses([LICENSE], user_label="Jane Doe", locale=loc),
+    "order_list": lambda loc: _declared("orders.list", ListPage(
+        [ORDER, {**ORDER, "status": "pending review", "id": "b2"}], 0, False, {"customer": CID},
+        {"customer": {"id": CID, "name": "Contoso"}}, op="orders.list"), loc),
+    "order_details": lambda loc: _declared("orders.get", {"order": ORDER, "customer": {"id": CID, "name": "Contoso"}},
+                                           loc),
+    "user_list": lambda loc: _declared("users.list", ListPage(
+        [USER, {**USER, "state": "inactive", "id": "u2"}], 0, True, {"customer": CID}, {"customer": CONTOSO},
+        op="users.list"), loc, more=actions.more("users.list", {"customer": CID}, 1)),
+    "user_details": lambda loc: _declared("users.get", {"user": USER, "customer": CONTOSO}, loc),
+    "user_details_deleted": lambda loc: _declared("users.get", {
+        "user": {**USER, "state": "inactive", "softDeletionTime": "2026-03-01T00:00:00Z"},
+        "customer": {"id": CID}}, loc),
+    "license_summary": lambda loc: _declared("licenses.available", {
+        "skus": [SUBSCRIBED_SKU, {"productSku": {}}], "customer": CONTOSO}, loc),
+    "assigned_licenses": lambda loc: _declared("licenses.assigned", {
+        "licenses": [LICENSE], "user": {"id": "u1", "name": "Jane Doe"}, "customer": CONTOSO}, loc),
     "welcome": lambda loc: cards.welcome_card(user_name="Ada", locale=loc),
     "help": lambda loc: cards.help_card(locale=loc),
     "choice_buttons": lambda loc: cards.choice_card(
