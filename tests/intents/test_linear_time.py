@@ -64,7 +64,7 @@ def test_recognizer_work_grows_linearly_with_the_message(uncapped: OfflineRecogn
                                                          context: RecognitionContext, unit: str) -> None:
     short = _best_time(uncapped, _repeat(unit, SHORT), context)
     long = _best_time(uncapped, _repeat(unit, LONG), context)
-    ratio = long / max(short, 1e-4)
+    ratio = long / max(short, 0.01)  # below 10 ms fixed costs and timer noise dominate
     assert ratio < RATIO_BOUND, f"{LONG / SHORT:.0f}x the text took {ratio:.1f}x the time ({short:.4f}s -> {long:.4f}s)"
 
 
