@@ -11,6 +11,7 @@ from dialogs.ops import (  # noqa: F401
     money,
     orders,
     purchases,
+    recon,
     referrals,
     statements,
     subscriptions,
