@@ -24,7 +24,18 @@ from dialogs.fresh import turn_scope
 from dialogs.jobs import JobRequest, JobService, utc_now
 from dialogs.paging import ListPage
 from dialogs.policy import AllowAll, AuditSink, MemoryAudit, PurchaseGate, RolePolicy
-from dialogs.registry import ENTITY_TYPES, Kind, NeedInput, Operation, Param, ParamType, Preview, Registry, Row
+from dialogs.registry import (
+    ENTITY_TYPES,
+    Kind,
+    NeedInput,
+    Operation,
+    Param,
+    ParamType,
+    Preview,
+    Refused,
+    Registry,
+    Row,
+)
 from dialogs.resolve import (
     Ambiguous,
     NotFound,
@@ -449,6 +460,9 @@ class Engine:
         flow = slot["flow"]
         try:
             preview = await op.preview(ctx, args) if op.preview else views.default_preview(op, args, ctx.locale)
+        except Refused as refusal:
+            slot["flow"] = None  # nothing to confirm: the change cannot be made as asked, and nothing was done
+            return [Reply(text=refusal.message)]
         except NeedInput as need:
             asked = [p for p in op.params if p.name in need.params]
             for param in asked:

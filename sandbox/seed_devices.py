@@ -55,7 +55,7 @@ def seed_devices(ctx: SeedContext) -> None:
                 statuses.append({"deviceId": device_id, "serialNumber": serial, "productKey": None,
                                  "status": "finished", "errorCode": None, "errorDescription": None})
             batch = {"id": batch_id, "createdBy": "admin@sandboxcsp.example", "creationDate": iso(when),
-                     "devicesCount": count,
+                     "devicesCount": count, "status": "finished_with_errors" if batch_no == 1 else "finished",
                      "devicesLink": {"uri": f"/customers/{cid}/deviceBatches/{batch_id}/devices", "method": "GET"},
                      "attributes": {"objectType": "DeviceBatch"}}
             ctx.add(BATCH, batch_id, batch, cid)

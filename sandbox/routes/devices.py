@@ -259,9 +259,10 @@ def _apply(sb: Sandbox, cid: str, upload: dict[str, Any]) -> None:
                  "devicesLink": {"uri": f"/customers/{cid}/deviceBatches/{upload['_batch']}/devices",
                                  "method": "GET"},
                  "attributes": {"objectType": "DeviceBatch"}}
-    batch["devicesCount"] = int(batch.get("devicesCount") or 0) + created
-    sb.store.put(BATCH, batch["id"], batch, cid)
     failed = any(r["errorCode"] for r in results)
+    batch["devicesCount"] = int(batch.get("devicesCount") or 0) + created
+    batch["status"] = "finished_with_errors" if failed else "finished"  # of the batch's latest upload
+    sb.store.put(BATCH, batch["id"], batch, cid)
     upload.update(status="finished_with_errors" if failed else "finished", completedTime=now,
                   devicesStatus=results, _applied=True, _devices=[])
 
