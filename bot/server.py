@@ -34,7 +34,7 @@ from bot.jobs import poller_hooks
 from bot.proactive import ProactiveNotifier
 from bot.storage import close_storage, make_storage
 from bot.translate import message_invoke_body
-from dialogs.files import FileService
+from dialogs.files import REQUEST_ORIGIN, FileService
 from dialogs.turn import ConversationEngine
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,7 @@ async def _messages(request: web.Request) -> web.Response:
     adapter = request.app[ADAPTER]
     handler = request.app[HANDLER]
     auth_header = request.headers.get("Authorization", "")
+    REQUEST_ORIGIN.set(request_origin(request))  # this request's task only: where file links should point
     try:
         invoke_response = await adapter.process_activity(auth_header, activity, handler.on_turn)
     except PermissionError:
@@ -162,6 +163,14 @@ async def _messages(request: web.Request) -> web.Response:
         data = serializer_helper(body) if isinstance(body, Model) else body
         return web.json_response(data=data, status=invoke_response.status)
     return web.Response(status=201)
+
+
+def request_origin(request: web.Request) -> str:
+    """scheme://host[:port] the request was sent to; a TLS-terminating proxy's X-Forwarded-Proto is honoured."""
+    scheme = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    if scheme not in ("http", "https"):
+        scheme = request.scheme
+    return f"{scheme}://{request.host}"
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -202,8 +211,6 @@ def create_app(
 
     files = getattr(engine, "files", None)
     if isinstance(files, FileService):  # file results: signed links at /api/files/<token>, consent uploads
-        if not files.settings.base_url:
-            files.settings.base_url = settings.public_url()
         delivery = FileDelivery(files, notifier)
         handler.file_consent = delivery.on_consent
         mount_files(app, delivery)

@@ -29,6 +29,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,6 +52,11 @@ ALLOWED_TYPES = frozenset({"application/pdf", "text/csv", "application/json", "a
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 _TOKEN = re.compile(r"^([A-Za-z0-9]{8,40})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})$")
+
+
+# The scheme and host the current /api/messages request was sent to (set by the bot layer for the turn): the
+# Bot Connector posts to the bot's public endpoint, so links built during a turn point where users can reach.
+REQUEST_ORIGIN: ContextVar[str] = ContextVar("partnerbot_request_origin", default="")
 
 
 class FileRejected(ValueError):
@@ -289,7 +295,9 @@ class FileService:
     # --- signed links -------------------------------------------------------------------------------
 
     async def link(self, offer: FileOffer) -> str:
-        return f"{self.settings.base_url}/api/files/{await self.token(offer)}"
+        """The configured public URL (PARTNERBOT_PUBLIC_URL), else the origin the turn's request arrived at."""
+        base = self.settings.base_url or REQUEST_ORIGIN.get() or "http://127.0.0.1:3978"
+        return f"{base.rstrip('/')}/api/files/{await self.token(offer)}"
 
     async def token(self, offer: FileOffer) -> str:
         expires = int(datetime.fromisoformat(offer.expires_at).timestamp())

@@ -9,6 +9,7 @@ from dialogs.ops import (  # noqa: F401
     money,
     orders,
     purchases,
+    recon,
     referrals,
     statements,
     subscriptions,
