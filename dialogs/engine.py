@@ -33,7 +33,7 @@ from dialogs.registry import (
     Param,
     ParamType,
     Preview,
-    Refusal,
+    Refused,
     Registry,
     Row,
 )
@@ -460,6 +460,11 @@ class Engine:
         flow = slot["flow"]
         try:
             preview = await op.preview(ctx, args) if op.preview else views.default_preview(op, args, ctx.locale)
+        except Refused as refusal:
+            slot["flow"] = None  # nothing to confirm: the change cannot be made as asked, and nothing was done
+            if refusal.actions:
+                return [Reply(card=views.refusal(refusal, ctx.locale))]
+            return [Reply(text=refusal.message)]
         except NeedInput as need:
             asked = [p for p in op.params if p.name in need.params]
             for param in asked:
@@ -468,9 +473,6 @@ class Engine:
                 flow["errors"][param.name] = need.message
             flow["stage"], flow["asking"] = "form", [p.name for p in asked]
             return [Reply(card=views.form(op, asked, flow, ctx.locale))]
-        except Refusal as refusal:
-            slot["flow"] = None
-            return [Reply(card=views.refusal(refusal, ctx.locale))]
         flow["values"] = args  # the preview may have fixed derived values (e.g. the target seat count)
         flow["preview"] = _preview_dict(preview)
         flow["stage"] = "confirm"

@@ -177,10 +177,12 @@ class NeedInput(Exception):
         self.message = message
 
 
-class Refusal(Exception):
-    """Raised by a preview when the change cannot be made at all ("no free seats of E3"): the dispatcher ends
-    the flow, changes nothing and shows `message` with `actions` — (button title, operation id, params) — to
-    start what would make it possible (e.g. add seats to the subscription)."""
+class Refused(Exception):
+    """Raised by a preview when the change cannot be made as asked (a policy still assigned to devices, no free
+    seats): the dispatcher ends the flow with `message` and changes nothing — no confirmation card for a change
+    that would fail. `actions` — (button title, operation id, params) — offer what would make it possible (add
+    seats to the subscription); with actions the answer is a card with those buttons.
+    """
 
     def __init__(self, message: str, actions: tuple[tuple[str, str, dict[str, Any]], ...] = ()) -> None:
         super().__init__(message)

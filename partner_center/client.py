@@ -19,6 +19,7 @@ from .audit import AuditOperations
 from .carts import CartsOperations
 from .catalog import CatalogOperations
 from .customers import CustomersOperations
+from .devices import DevicesOperations
 from .directory_roles import DirectoryRolesOperations
 from .invoices import InvoicesOperations
 from .licenses import LicensesOperations
@@ -108,6 +109,7 @@ class PartnerCenterClient:
         self.resellers = ResellersOperations(self._pipeline)
         self.utilities = UtilitiesOperations(self._pipeline)
         self.referrals = ReferralsOperations(self._partner_api)
+        self.devices = DevicesOperations(self._pipeline)
         self.long_running = LongRunningOperations(self._pipeline)
         self.utilization = UtilizationOperations(self._pipeline)
         self.usage = UsageOperations(self._pipeline)

@@ -2,7 +2,7 @@
 (assign, remove), licences (assign / remove, with free seats before -> after) and a customer's spending budget.
 
 Every change shows before -> after and waits for the requester's confirmation (the dispatcher's gate). Bad input
-is caught in the preview before any call: `NeedInput` asks again with a specific message, `Refusal` ends the
+is caught in the preview before any call: `NeedInput` asks again with a specific message, `Refused` ends the
 flow with a reason (and a button for what would make it possible). Generated passwords leave only through
 `Outcome.private`: to the requester's personal chat, never into state, audit, logs or a shared conversation.
 """
@@ -16,7 +16,7 @@ from cards.view_spec import Field, Fmt, Record, View
 from dialogs.context import OperationContext
 from dialogs.ops.accounts_common import EMAIL_RE, GLOBAL_ADMIN, ROLE, country_code
 from dialogs.ops.purchases import ResolvableParam
-from dialogs.registry import Args, NeedInput, Outcome, Param, ParamType, Preview, Refusal, Row, operation
+from dialogs.registry import Args, NeedInput, Outcome, Param, ParamType, Preview, Refused, Row, operation
 from dialogs.resolve import Ambiguous, NotFound, Resolution, Resolved, match_subscriptions, normalize, user_value
 from partner_center.users import generate_password
 
@@ -275,7 +275,7 @@ async def _preview_remove_role(ctx: OperationContext, args: Args) -> Preview:
     warning = None
     if role["name"] == GLOBAL_ADMIN:
         if members <= 1:
-            raise Refusal(ctx.t("accounts.last_global_admin", user=user["name"], customer=args["customer"]["name"]))
+            raise Refused(ctx.t("accounts.last_global_admin", user=user["name"], customer=args["customer"]["name"]))
         warning = ctx.t("accounts.global_admin_remove")
     return Preview(title=user["name"], rows=(
         Row(ctx.t("field.customer"), None, args["customer"]["name"]),
@@ -324,7 +324,7 @@ async def _preview_license(ctx: OperationContext, args: Args) -> Preview:
                 if str(s.status) == "active" and (s.offer_name or "") == sku.sku_name]
         buttons = tuple((ctx.t("accounts.add_seats", name=s.friendly_name or s.offer_name),
                          "subscriptions.change_quantity", {"customer": cid, "subscription": s.id}) for s in subs[:2])
-        raise Refusal(ctx.t("accounts.no_free_seats", offer=sku.sku_name, total=sku.total_units or 0), buttons)
+        raise Refused(ctx.t("accounts.no_free_seats", offer=sku.sku_name, total=sku.total_units or 0), buttons)
     args.update({"remove": remove, "sku": {"id": sku.sku_id, "name": sku.sku_name}, "free": free})
     after = free + 1 if remove else free - 1
     return Preview(title=user["name"], rows=(
