@@ -5,6 +5,7 @@ from dialogs.ops import (  # noqa: F401
     billing,
     conversation,
     customers,
+    devices,
     long_running,
     money,
     orders,
