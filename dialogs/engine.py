@@ -506,6 +506,11 @@ class Engine:
             return await self.purchases.submit(ctx, op, args, _preview_of(flow))
         try:
             outcome = await op.handler(ctx, args)
+        except Refused as refusal:  # Partner Center refused the input: nothing changed; say why, offer a way on
+            slot["flow"] = None
+            if refusal.actions:
+                return [Reply(card=views.refusal(refusal, ctx.locale))]
+            return [Reply(text=refusal.message)]
         except errors.PartnerCenterError as exc:
             if op.kind != Kind.READ:
                 await self._record(ctx, op, args, "failed", error=exc)

@@ -3,6 +3,7 @@
 from dialogs.ops import (  # noqa: F401
     accounts,
     accounts_changes,
+    accounts_customers,
     audit,
     billing,
     conversation,

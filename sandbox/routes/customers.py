@@ -161,6 +161,13 @@ async def create_customer(request: web.Request) -> web.Response:
     reg_number = _registration_rules(company, billing["defaultAddress"])
     gdap = body.bool("enableGDAPByDefault")
     associated = body.str("associatedPartnerId", max_len=64)
+    if associated:  # api.md §17: the reseller must have a partnership with the provider
+        reseller = sb.store.get("reseller", associated.strip().lower())
+        if reseller is None:
+            raise invalid_input(f"associatedPartnerId {associated} is not one of your indirect resellers.")
+        if reseller.get("state") != "active":
+            raise invalid_input(f"The indirect reseller {reseller.get('name')} is not active.")
+        associated = reseller["id"]
     if sb.store.count("customer", "") >= sb.config.max_customers:
         raise sandbox_limit()
     if domain_taken(sb, domain):

@@ -207,3 +207,19 @@ async def test_directory_roles_members_add_and_remove(pc):
     with pytest.raises(errors.NotFoundError) as unknown_user:
         await pc.directory_roles.add_member(cust.id, helpdesk.id, {"id": "00000000-0000-0000-0000-000000000001"})
     assert unknown_user.value.code == 60002
+
+
+async def test_create_customer_for_a_reseller_needs_an_active_reseller(pc):
+    from contract_helpers import new_customer_body
+
+    resellers = await pc.resellers.list().to_list()
+    active = next(r for r in resellers if r.state == "active")
+    inactive = next(r for r in resellers if r.state == "inactive")
+    body = {**new_customer_body("resold1"), "associatedPartnerId": active.id}
+    created = await pc.customers.create(body)
+    assert created.associated_partner_id == active.id
+    assert created.id in {c.id for c in await pc.resellers.list_customers(active.id).to_list()}
+    for wrong in (inactive.id, "00000000-0000-0000-0000-00000000dead"):
+        with pytest.raises(errors.BadRequestError) as refused:
+            await pc.customers.create({**new_customer_body("resold2"), "associatedPartnerId": wrong})
+        assert refused.value.code == 800002
