@@ -18,6 +18,7 @@ from dialogs.registry import Registry, registry
 from intents.llm_tools import ToolSpec
 from partner_center import PartnerCenterClient
 from partner_center.auth import StaticTokenProvider, provider_from_env
+from partner_center.transport import DEFAULT_GRAPH_URL, DEFAULT_PARTNER_API_URL
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,14 @@ def build_client(settings: Settings) -> PartnerCenterClient:
     else:
         credential = StaticTokenProvider("sandbox-dev-token")
         url = settings.partner_center_url or SANDBOX_URL
-    return PartnerCenterClient(url, credential)
+    env = settings.env
+    extra: dict[str, object] = {}
+    if not isinstance(credential, StaticTokenProvider):
+        # The Partner API and Graph want tokens of their own audience (api.md §23.0).
+        extra = {"partner_api_credential": provider_from_env(env, resource=DEFAULT_PARTNER_API_URL),
+                 "graph_credential": provider_from_env(env, resource=DEFAULT_GRAPH_URL)}
+    return PartnerCenterClient(url, credential, partner_api_url=env.get("PARTNER_API_URL") or None,
+                               graph_url=env.get("GRAPH_URL") or None, **extra)  # type: ignore[arg-type]
 
 
 def build_llm_tools(operations: Registry | None = None) -> list[ToolSpec]:

@@ -23,7 +23,6 @@ from cards.conversation import (
 )
 from cards.customers import customer_details, customer_list
 from cards.elements import MAX_CARD_BYTES, CardTooLargeError, card_size
-from cards.orders import order_details, order_list
 from cards.subscriptions import addon_list, subscription_details, subscription_list
 from cards.support import service_request_details, service_request_list
 from cards.text import t
@@ -34,7 +33,7 @@ __all__ = [
     "addon_list", "approval_card", "assigned_licenses", "balance_card", "card_size", "choice_card",
     "confirmation_card", "customer_details", "customer_list", "default_help_areas", "error_card",
     "explain_partner_center_error", "form_card", "help_card", "invoice_details", "invoice_line_items",
-    "invoice_list", "license_summary", "order_details", "order_list", "partner_center_error_card",
+    "invoice_list", "license_summary", "partner_center_error_card",
     "result_card", "service_request_details", "service_request_list", "subscription_details",
     "subscription_list", "t", "user_details", "user_list", "welcome_card",
 ]

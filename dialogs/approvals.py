@@ -514,8 +514,8 @@ class ApprovalService:
             replies = [Reply(text=t("msg.approval_ordered", locale, request_id=record.id,
                                     order_id=", ".join(record.order_ids)))]
             for order in (record.result or {}).get("orders", [])[:3]:
-                replies.append(Reply(card=views.order_details({"order": order, "customer": record.customer},
-                                                              locale=locale)))
+                replies.append(Reply(card=views.render("orders.get", {"order": order, "customer": record.customer},
+                                                       locale=locale)))
             await self._tell(record.requester.id, record, replies)
         elif record.failure is not None:
             reason = record.failure.message

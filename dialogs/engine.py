@@ -488,12 +488,13 @@ class Engine:
         replies: list[Reply] = []
         if outcome.message:
             replies.append(Reply(text=outcome.message))
-        if op.card is not None and outcome.data is not None:
+        if (op.card is not None or op.view is not None) and outcome.data is not None:
             if isinstance(outcome.data, ListPage):
                 outcome.data.op = op.id
                 outcome.data.offset = min(int(flow["raw"].get("_offset", 0)), len(outcome.data.items))
             more = views.more_action(op, flow, outcome.data)
-            replies.append(Reply(card=op.card(outcome.data, locale=ctx.locale, more=more)))
+            render = op.card or views.declared(op)
+            replies.append(Reply(card=render(outcome.data, locale=ctx.locale, more=more)))
         return replies or [Reply(text=views.t("engine.done", ctx.locale))]
 
     def _unreachable(self, turn: Turn, slot: dict[str, Any]) -> list[Reply]:

@@ -1,7 +1,7 @@
 """The operation registry: one declaration per intent, registered by decorator.
 
 A declaration carries everything the dispatcher needs to run an operation safely — its id, kind, parameters,
-required role, handler, result card and (for changes) a preview of what will change. Handlers only fetch and
+required role, handler, result view (or card) and (for changes) a preview of what will change. Handlers only fetch and
 mutate; confirmation, roles and approvals are applied by the dispatcher from the declaration, never by handlers.
 """
 
@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from cards.view_spec import View
 
 if TYPE_CHECKING:
     from dialogs.context import OperationContext
@@ -133,6 +135,9 @@ class Operation:
     preview: PreviewFn | None = None
     summary: str = ""
     page_size: int = 10
+    # A read's result as data (cards.view_spec.View), rendered by the one generic builder; `card` is for the few
+    # results that need a hand-written card.
+    view: View | None = None
 
     @property
     def available(self) -> bool:
@@ -213,6 +218,7 @@ class Registry:
         preview: PreviewFn | None = None,
         summary: str = "",
         page_size: int = 10,
+        view: View | None = None,
         replace: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Decorator: declare the operation `op_id` with the decorated coroutine as its handler."""
@@ -231,6 +237,7 @@ class Registry:
                     preview=preview,
                     summary=summary,
                     page_size=page_size,
+                    view=view,
                 ),
                 replace=replace,
             )

@@ -6,13 +6,14 @@ plus `locale` and `more` (the "Show more" payload) and returns a card dict. Hand
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from cards import actions, approvals, billing, conversation, customers, orders, subscriptions, support, users
+from cards import actions, approvals, billing, conversation, customers, subscriptions, support, users
 from cards.conversation import Change, FormField, Option
 from cards.text import enum_label, has_key, t
 from cards.text import yes_no as _yes_no
+from cards.view_card import render_view
 from dialogs.paging import ListPage
 from intents.contract import load_intents
 
@@ -139,6 +140,31 @@ def partner_center_error(exc: PartnerCenterError, locale: str) -> dict[str, Any]
         request_id=exc.request_id, locale=locale)
 
 
+def declared(op: Operation) -> Callable[..., dict[str, Any]]:
+    """The renderer of an operation's declared view: handler data in, card out (same call as a `card=`)."""
+    assert op.view is not None
+    view = op.view
+
+    def _render(data: Any, *, locale: str, more: Any = None) -> dict[str, Any]:
+        if isinstance(data, ListPage):
+            current = actions.more(data.op, data.params, data.page) if data.op else None
+            result = {**data.extra, "params": data.params}
+            return render_view(op.id, view, result, locale=locale, items=data.items[data.offset:], more=more,
+                               offset=data.offset, current=current)
+        result = data if isinstance(data, Mapping) else {"items": data}
+        return render_view(op.id, view, result, locale=locale)
+
+    return _render
+
+
+def render(op_id: str, data: Any, *, locale: str) -> dict[str, Any]:
+    """The declared view of `op_id` for `data`, outside a turn of that operation (e.g. an order after approval)."""
+    import dialogs.ops  # noqa: F401 - the registry is filled on import
+    from dialogs.registry import registry
+
+    return declared(registry[op_id])(data, locale=locale)
+
+
 def more_action(op: Operation, flow: dict[str, Any], data: Any) -> dict[str, Any] | None:
     if isinstance(data, ListPage) and data.has_more:
         return actions.more(op.id, data.params, data.page + 1)
@@ -206,17 +232,6 @@ def customer_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str,
 
 def customer_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
     return customers.customer_details(data, locale=locale)
-
-
-def order_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
-    customer = page.extra.get("customer") or {}
-    return orders.order_list(page.items[page.offset:], customer_id=customer.get("id"),
-                             customer_name=customer.get("name"), locale=locale, **_rows(page, more))
-
-
-def order_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
-    return orders.order_details(data["order"], customer_name=(data.get("customer") or {}).get("name"),
-                                locale=locale)
 
 
 def user_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from intents.contract import load_intents
 from intents.recognizer import NONE_INTENT, RecognitionContext, Recognizer, RecognizerResult
+from intents.speech_act import guard
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +18,8 @@ class FallbackRecognizer:
 
     A recognizer that raises, times out, proposes an intent outside the contract or answers below
     `min_score` is skipped (an LLM outage must not stop the bot). The last recognizer's answer is returned
-    as is when nobody was confident, so the offline recognizer should come last.
+    as is when nobody was confident, so the offline recognizer should come last. Every answer passes the
+    speech-act guard: a question answered with a change or purchase becomes its read counterpart.
     """
 
     def __init__(self, recognizers: Sequence[Recognizer], min_score: float = 0.5, timeout_s: float = 8.0):
@@ -40,6 +42,7 @@ class FallbackRecognizer:
             if result.intent not in self._known:
                 log.warning("recognizer %s proposed unknown intent", type(recognizer).__name__)
                 continue
+            result = guard(text, result)
             last = result
             if is_last or result.score >= self._min_score:
                 return result

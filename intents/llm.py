@@ -26,6 +26,7 @@ from jsonschema import Draft202012Validator
 from intents.llm_tools import ToolSpec, check_unique, estimate_tokens
 from intents.numbers import find_numbers
 from intents.recognizer import RecognitionContext, RecognizerResult
+from intents.speech_act import guard
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +207,8 @@ class LlmRecognizer:
                 return _Checked(error=f"{surface[:80]!r} for {argument!r} is not in the user's message; copy "
                                       "values exactly as the user wrote them, or leave the parameter out.")
             slots[slot] = surface
-        return _Checked(result=RecognizerResult(tool.intent, self._score, slots))
+        # speech act before intent: a proposed change for a question is downgraded to its read counterpart
+        return _Checked(result=guard(text, RecognizerResult(tool.intent, self._score, slots)))
 
 
 def _call_dict(call: Any) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from intents.lexicon import CONCEPTS, NORMALIZE
 from intents.matcher import Corrector
 from intents.recognizer import NONE_INTENT, RecognitionContext, RecognizerResult
 from intents.slots import MONTH_WORDS, SlotFiller
+from intents.speech_act import is_change, is_question, read_counterpart
 from intents.text import clean_text, tokenize
 
 log = logging.getLogger(__name__)
@@ -209,6 +210,11 @@ class OfflineRecognizer:
                     or (intent in _CONVERSATION and intent != NONE_INTENT):
                 ranked = [(NONE_INTENT, max(none_score, 1.0 - score))] + [r for r in ranked if r[0] != NONE_INTENT]
                 intent, score = ranked[0]
+        if is_change(intent) and is_question(text):
+            # speech act before intent: a question about a change is answered by its read counterpart
+            asked = intent
+            intent = read_counterpart(intent, text)
+            ranked = [(intent, score)] + [r for r in ranked if r[0] not in (intent, asked)] + [(asked, score)]
         slots: dict[str, str] = {}
         if intent != NONE_INTENT:
             slots = model.slot_filler.fill(full, intent, self._intents[intent].slots, focus)

@@ -506,8 +506,12 @@ def provider_from_env(
     clock: Clock = time.time,
     verify: bool | str = True,
     instance_discovery: bool | None = None,
+    resource: str | None = None,
 ) -> TokenProvider:
     """Choose the provider the environment describes.
+
+    ``resource`` (e.g. ``https://graph.microsoft.com``) asks for tokens of another API than Partner Center's
+    (scope ``<resource>/.default``); the same app registration and refresh token serve every resource.
 
     ``PARTNER_CENTER_DEV_TOKEN`` -> static (local sandbox). Otherwise client id, secret and tenant id are
     required; with ``PARTNER_CENTER_REFRESH_TOKEN`` and/or ``PARTNER_CENTER_REFRESH_TOKEN_FILE`` the provider
@@ -534,6 +538,8 @@ def provider_from_env(
     common: dict[str, Any] = dict(
         authority=authority, clock=clock, verify=verify, instance_discovery=instance_discovery
     )
+    if resource:
+        common["scopes"] = (f"{resource.rstrip('/')}/.default",)
 
     refresh_token, token_file = value(ENV_REFRESH_TOKEN), value(ENV_REFRESH_TOKEN_FILE)
     if token_file:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from types import TracebackType
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -23,7 +24,7 @@ from .rate_limit import RateLimiter
 from .retry import RetryPolicy
 from .service_requests import ServiceRequestsOperations
 from .subscriptions import SubscriptionsOperations
-from .transport import DEFAULT_BASE_URL, Pipeline
+from .transport import DEFAULT_BASE_URL, DEFAULT_GRAPH_URL, DEFAULT_PARTNER_API_URL, Pipeline
 from .users import UsersOperations
 
 
@@ -47,24 +48,38 @@ class PartnerCenterClient:
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
         correlation_id: str | None = None,
+        partner_api_url: str | None = None,
+        graph_url: str | None = None,
+        partner_api_credential: _TokenProvider | None = None,
+        graph_credential: _TokenProvider | None = None,
     ) -> None:
         """`rate_limit_per_minute=None` (or 0) disables client-side throttling; `rate_limiter` lets several
-        clients of the same partner tenant share one budget."""
+        clients of the same partner tenant share one budget.
+
+        Three hosts, one transport style, retry policy and error hierarchy (api.md §23.0): Partner Center
+        (`base_url`), the Partner API (`partner_api_url`: referrals, price sheets) and Microsoft Graph
+        (`graph_url`: GDAP, reconciliation v2). Unset URLs default to production, or — when `base_url` is a
+        local sandbox — to the sandbox's own prefixes. Unset credentials reuse `credential` (right for the
+        sandbox; production passes tokens for each resource)."""
         if credential is None:
             raise ValueError("credential (a token provider with `async get_token()`) is required")
         if rate_limiter is None and rate_limit_per_minute:
             rate_limiter = RateLimiter(rate_limit_per_minute, 60.0)
-        self._pipeline = Pipeline(
-            base_url=base_url,
-            credential=credential,
-            locale=locale,
-            application=application,
-            retry=retry,
-            rate_limiter=rate_limiter,
-            timeout=timeout,
-            transport=transport,
-            correlation_id=correlation_id,
-        )
+        partner_api_url, graph_url = derived_urls(base_url, partner_api_url, graph_url)
+        common = dict(locale=locale, application=application, retry=retry, timeout=timeout, transport=transport,
+                      correlation_id=correlation_id)
+        self._pipeline = Pipeline(base_url=base_url, credential=credential, rate_limiter=rate_limiter,
+                                  **common)  # type: ignore[arg-type]
+        # The other hosts throttle on their own; each gets its own budget at the same rate.
+        per_minute = rate_limit_per_minute or None
+        self._partner_api = Pipeline(
+            base_url=partner_api_url, credential=partner_api_credential or credential, api_prefix=None,
+            rate_limiter=RateLimiter(per_minute, 60.0) if per_minute else None, name="the Partner API",
+            **common)  # type: ignore[arg-type]
+        self._graph = Pipeline(
+            base_url=graph_url, credential=graph_credential or credential, api_prefix=None,
+            rate_limiter=RateLimiter(per_minute, 60.0) if per_minute else None, name="Microsoft Graph",
+            **common)  # type: ignore[arg-type]
         self.customers = CustomersOperations(self._pipeline)
         self.subscriptions = SubscriptionsOperations(self._pipeline)
         self.catalog = CatalogOperations(self._pipeline)
@@ -81,6 +96,14 @@ class PartnerCenterClient:
         return self._pipeline.base_url
 
     @property
+    def partner_api_url(self) -> str:
+        return self._partner_api.base_url
+
+    @property
+    def graph_url(self) -> str:
+        return self._graph.base_url
+
+    @property
     def correlation_id(self) -> str:
         """Default MS-CorrelationId of this client's calls (a call's `correlation_id=` overrides it)."""
         return self._pipeline.correlation_id
@@ -94,6 +117,8 @@ class PartnerCenterClient:
 
     async def close(self) -> None:
         await self._pipeline.aclose()
+        await self._partner_api.aclose()
+        await self._graph.aclose()
 
     async def __aenter__(self) -> PartnerCenterClient:
         return self
@@ -102,3 +127,18 @@ class PartnerCenterClient:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+def is_local(url: str) -> bool:
+    """True for a loopback URL: a local sandbox, never production."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def derived_urls(base_url: str, partner_api_url: str | None, graph_url: str | None) -> tuple[str, str]:
+    """The Partner API and Graph base URLs: as given, else the sandbox's prefixes of a local `base_url`
+    (api.md §23.0: one port), else production."""
+    base = base_url.rstrip("/")
+    if is_local(base):
+        return partner_api_url or f"{base}/partnerapi", graph_url or base
+    return partner_api_url or DEFAULT_PARTNER_API_URL, graph_url or DEFAULT_GRAPH_URL

@@ -26,6 +26,10 @@ from .wire import to_wire_value
 log = logging.getLogger("partner_center")
 
 DEFAULT_BASE_URL = "https://api.partnercenter.microsoft.com"
+# The two other hosts of the contract (api.md §23.0): referrals and price sheets, and Microsoft Graph (GDAP,
+# reconciliation v2). A local sandbox serves all three on one port (`/partnerapi/...` and `/v1.0/...`).
+DEFAULT_PARTNER_API_URL = "https://api.partner.microsoft.com"
+DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
 API_PREFIX = "/v1"
 # Headers a `links.next` entry may ask us to send; anything else (e.g. Authorization) is ignored.
 _FORWARDABLE_LINK_HEADERS = frozenset({"ms-continuationtoken"})
@@ -83,8 +87,14 @@ class Pipeline:
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
         correlation_id: str | None = None,
+        api_prefix: str | None = API_PREFIX,
+        name: str = "Partner Center",
     ) -> None:
+        """`api_prefix` is added to links that lack it (Partner Center's `/v1` quirk); None for hosts whose
+        paths are always given in full (Graph `/v1.0/...`, the Partner API). `name` appears in messages."""
         self.base_url = base_url.rstrip("/")
+        self.api_prefix = api_prefix
+        self.name = name
         self.locale = locale
         self.application = application
         self.retry = retry or RetryPolicy()
@@ -103,11 +113,17 @@ class Pipeline:
     def link_target(self, uri: str) -> str:
         """Request target for a link: same origin only, so a link can never send our token elsewhere."""
         parts = urlsplit(uri)
+        base = urlsplit(self.base_url)
         if parts.scheme and parts.netloc:
-            base = urlsplit(self.base_url)
             if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
-                log.warning("partner center link points to another host; following its path on the API host")
-            uri = parts.path + (f"?{parts.query}" if parts.query else "")
+                log.warning("%s link points to another host; following its path on the API host", self.name)
+            path = parts.path
+            # An absolute link repeats the base URL's own path (a sandbox's `/partnerapi`): keep it relative.
+            if base.path and base.path != "/" and path.startswith(base.path.rstrip("/") + "/"):
+                path = path[len(base.path.rstrip("/")):]
+            uri = path + (f"?{parts.query}" if parts.query else "")
+        if self.api_prefix is None:
+            return uri if uri.startswith("/") else "/" + uri
         return with_api_prefix(uri)
 
     async def _token(self) -> str:

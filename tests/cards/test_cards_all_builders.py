@@ -23,11 +23,19 @@ from cards_sample_data import (
 
 import cards
 from cards import actions
+from dialogs import views
+from dialogs.paging import ListPage
 from tests.support.cards import assert_action_contract, card_text, validate_card
 
 LOCALES = ("en-US", "zh-TW", "en-GB", "zh-Hant-TW")
 
 Builder = Callable[[str], dict[str, Any]]
+
+
+def _declared(op_id: str, data: Any, locale: str) -> dict[str, Any]:
+    """A result card drawn from the operation's declared view, as the dispatcher draws it."""
+    return views.render(op_id, data, locale=locale)
+
 
 BUILDERS: dict[str, Builder] = {
     "customer_list": lambda loc: cards.customer_list([customer(i) for i in range(8)],
@@ -56,9 +64,11 @@ BUILDERS: dict[str, Builder] = {
     "invoice_line_items": lambda loc: cards.invoice_line_items([LINE_ITEM_LICENSE, LINE_ITEM_ONETIME, {}],
                                                                invoice_id="G000024135", locale=loc),
     "balance": lambda loc: cards.balance_card(BALANCE, locale=loc),
-    "order_list": lambda loc: cards.order_list([ORDER, {**ORDER, "status": "pending review", "id": "b2"}],
-                                               customer_id=CID, customer_name="Contoso", locale=loc),
-    "order_details": lambda loc: cards.order_details(ORDER, customer_name="Contoso", locale=loc),
+    "order_list": lambda loc: _declared("orders.list", ListPage(
+        [ORDER, {**ORDER, "status": "pending review", "id": "b2"}], 0, False, {"customer": CID},
+        {"customer": {"id": CID, "name": "Contoso"}}, op="orders.list"), loc),
+    "order_details": lambda loc: _declared("orders.get", {"order": ORDER, "customer": {"id": CID, "name": "Contoso"}},
+                                           loc),
     "user_list": lambda loc: cards.user_list([USER, {**USER, "state": "inactive", "id": "u2"}], customer_id=CID,
                                              customer_name="Contoso", locale=loc),
     "user_details": lambda loc: cards.user_details(USER, customer_id=CID, customer_name="Contoso", locale=loc),

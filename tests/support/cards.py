@@ -20,9 +20,53 @@ MAX_CARD_BYTES = 28 * 1024
 SCHEMA_FILE = Path(adaptive_cards.__file__).parent / "schemas" / "schema-1.5.json"
 
 
+# Teams chart elements (learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/
+# charts-in-adaptive-cards) are not in the 1.5 schema; these fragments describe the shape PartnerBot sends, so a
+# chart is validated like any other element instead of being skipped. Unknown properties are errors here too.
+_NUMBER = {"type": "number"}
+_X = {"type": ["string", "number"]}
+_COLOR = {"type": "string"}
+_POINT = {"type": "object", "required": ["x", "y"], "additionalProperties": False,
+          "properties": {"x": _X, "y": _NUMBER, "color": _COLOR}}
+_SERIES = {"type": "object", "required": ["legend", "values"], "additionalProperties": False,
+           "properties": {"legend": {"type": "string"}, "values": {"type": "array", "items": _POINT},
+                          "color": _COLOR}}
+_SLICE = {"type": "object", "required": ["legend", "value"], "additionalProperties": False,
+          "properties": {"legend": {"type": "string"}, "value": _NUMBER, "color": _COLOR}}
+_AXES = {"xAxisTitle": {"type": "string"}, "yAxisTitle": {"type": "string"}}
+CHART_ELEMENTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    # type: (schema of one item of "data", extra properties)
+    "Chart.VerticalBar": (_POINT, {**_AXES, "showBarValues": {"type": "boolean"}, "color": _COLOR}),
+    "Chart.VerticalBar.Grouped": (_SERIES, {**_AXES, "showBarValues": {"type": "boolean"},
+                                            "stacked": {"type": "boolean"}}),
+    "Chart.HorizontalBar": (_POINT, {**_AXES, "color": _COLOR, "displayMode": {
+        "enum": ["AbsoluteWithAxis", "AbsoluteNoAxis", "PartToWhole"]}}),
+    "Chart.Line": (_SERIES, {**_AXES, "color": _COLOR}),
+    "Chart.Pie": (_SLICE, {}),
+    "Chart.Donut": (_SLICE, {}),
+}
+
+
+def _chart_definition(kind: str, item: dict[str, Any], extra: dict[str, Any],
+                      element: dict[str, Any]) -> dict[str, Any]:
+    common = {key: value for key, value in element["properties"].items()}  # fallback, spacing, id, ...
+    return {
+        "type": "object", "additionalProperties": False, "required": ["type", "data"],
+        "allOf": [{"$ref": "#/definitions/Extendable.Element"}],
+        "properties": {**common, "type": {"enum": [kind]}, "title": {"type": "string"},
+                       "showTitle": {"type": "boolean"}, "colorSet": {"type": "string"},
+                       "horizontalAlignment": {"$ref": "#/definitions/HorizontalAlignment"},
+                       "data": {"type": "array", "minItems": 1, "items": item}, **extra},
+    }
+
+
 @cache
 def _validator() -> Draft6Validator:
     definitions = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))["definitions"]
+    for kind, (item, extra) in CHART_ELEMENTS.items():
+        definitions[kind] = _chart_definition(kind, item, extra, definitions["Extendable.Element"])
+        definitions["ImplementationsOf.Element"]["anyOf"].append(
+            {"required": ["type"], "allOf": [{"$ref": f"#/definitions/{kind}"}]})
     return Draft6Validator({"$ref": "#/definitions/AdaptiveCard", "definitions": definitions})
 
 
