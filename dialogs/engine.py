@@ -283,6 +283,7 @@ class Engine:
                                         "roles": self.roles.roles_for(turn.user),
                                         "approvals": self.purchases,
                                         "audit": self.audit,  # read by audit.records
+                                        "directory": self.directory,  # partner-wide scans reuse its list
                                         "conversation_id": turn.conversation_id,
                                         "conversation_type": turn.conversation_type})
 
@@ -304,7 +305,7 @@ class Engine:
                 if remembered and self._context_fits(param, remembered, values):
                     values[param.name] = remembered
                     continue
-            if raw is None and param.type == ParamType.SUBSCRIPTION and "customer" in values:
+            if raw is None and param.type == ParamType.SUBSCRIPTION and param.required and "customer" in values:
                 raw = ""  # no name given: offer the customer's subscriptions as choices
             resolve = getattr(param, "resolve", None)  # a parameter with its own resolver (e.g. a catalog item)
             if callable(resolve) and (raw is not None or getattr(param, "resolve_empty", False)):
@@ -447,6 +448,8 @@ class Engine:
         if flow["user"] != turn.user.id:
             name = flow.get("user_name") or flow["user"]
             return [Reply(text=views.t("msg.not_your_card", turn.locale, name=name))]
+        if (flow.get("preview") or {}).get("blocked"):  # no Confirm was offered (e.g. a typed "yes")
+            return [Reply(text=views.t("engine.blocked_change", turn.locale))]
         flow["confirmed"] = True
         return await self._advance(turn, slot)
 
@@ -531,7 +534,7 @@ class Engine:
 
 
 def _preview_dict(preview: Preview) -> dict[str, Any]:
-    return {"title": preview.title, "warning": preview.warning,
+    return {"title": preview.title, "warning": preview.warning, "blocked": preview.blocked,
             "rows": [[r.label, r.before, r.after] for r in preview.rows]}
 
 

@@ -3,6 +3,7 @@
 from dialogs.ops import (  # noqa: F401
     audit,
     billing,
+    commerce,
     conversation,
     customers,
     orders,

@@ -119,10 +119,10 @@ async def test_partner_center_refusal_is_explained_with_the_correlation_id(sandb
         assert {r[0]: r[1:] for r in table_rows(asked.card)[1:]}["Seats"] == [str(before["quantity"]), "12"]
         refused = await bot.click("Confirm")
         assert refused.title == "Partner Center couldn't do that"
-        assert "Seats can't be reduced now: new-commerce subscriptions allow it only within 7 days" in refused.screen
+        assert "The window for reducing seats has passed." in refused.screen
         assert "Nothing was changed." in refused.screen
         shown = facts(refused.card)
-        assert shown["Partner Center code"] == "800090"
+        assert shown["Partner Center code"] == "900214"
         assert GUID.match(shown["Correlation ID"]) and shown["Correlation ID"] == bot.client.correlation_id
         # Over the sandbox's 25-licence cap: another 4xx, explained the same way.
         await bot.say("set fabrikam's business premium to 30 seats")
