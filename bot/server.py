@@ -28,6 +28,7 @@ from bot import plain_json
 from bot.approvals import PeopleRecorder
 from bot.config import Settings, SettingsError
 from bot.handler import PartnerBotHandler
+from bot.jobs import poller_hooks
 from bot.proactive import ProactiveNotifier
 from bot.storage import close_storage, make_storage
 from bot.translate import message_invoke_body
@@ -194,6 +195,11 @@ def create_app(
     app[NOTIFIER] = notifier
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
+
+    hooks = poller_hooks(engine)
+    if hooks is not None:  # the background job poller runs while the app serves
+        app.on_startup.append(hooks[0])
+        app.on_shutdown.append(hooks[1])
 
     if owns_storage:
         async def _close_storage(_: web.Application) -> None:

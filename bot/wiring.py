@@ -12,6 +12,7 @@ from bot.config import Settings
 from dialogs.approvals import ApprovalService, ApprovalSettings
 from dialogs.directory import DirectoryCache
 from dialogs.engine import Engine
+from dialogs.jobs import JobService, JobSettings, job_kinds
 from dialogs.ops import purchases
 from dialogs.policy import AuditSink, RolePolicy
 from dialogs.registry import Registry, registry
@@ -105,7 +106,15 @@ def build_engine(settings: Settings, *, client: PartnerCenterClient | None = Non
         audit=audit,
         directory=DirectoryCache(client),
         purchases=build_approvals(settings, client, roles, audit),
+        jobs=build_jobs(settings, client),
     )
+
+
+def build_jobs(settings: Settings, client: PartnerCenterClient) -> JobService:
+    """Background jobs; bound to the app's storage and proactive notifier when the bot app attaches it."""
+    from bot.jobs import bind
+
+    return JobService(client, job_kinds, settings=JobSettings.from_env(settings.env), binder=bind)
 
 
 def uses_sandbox_limits(settings: Settings, client: PartnerCenterClient) -> bool:

@@ -26,14 +26,13 @@ from cards.elements import MAX_CARD_BYTES, CardTooLargeError, card_size
 from cards.subscriptions import addon_list, subscription_details, subscription_list
 from cards.support import service_request_details, service_request_list
 from cards.text import t
-from cards.users import assigned_licenses, license_summary, user_details, user_list
 
 __all__ = [
     "MAX_CARD_BYTES", "ApprovalLine", "ApprovalRequest", "CardTooLargeError", "Change", "FormField", "Option",
-    "addon_list", "approval_card", "assigned_licenses", "balance_card", "card_size", "choice_card",
+    "addon_list", "approval_card", "balance_card", "card_size", "choice_card",
     "confirmation_card", "customer_details", "customer_list", "default_help_areas", "error_card",
     "explain_partner_center_error", "form_card", "help_card", "invoice_details", "invoice_line_items",
-    "invoice_list", "license_summary", "partner_center_error_card",
+    "invoice_list", "partner_center_error_card",
     "result_card", "service_request_details", "service_request_list", "subscription_details",
-    "subscription_list", "t", "user_details", "user_list", "welcome_card",
+    "subscription_list", "t", "welcome_card",
 ]

@@ -41,6 +41,8 @@ from cards.text import (
 )
 from cards.view_spec import Button, Chart, ChartKind, Field, Fmt, Link, Record, Table, View, When, label_key_candidates
 
+# A value that is a list names at most this many entries ("Plan 1, ..., Plan 6 and 6 more").
+MAX_LISTED = 6
 # A section's list may take at most this share of the card budget; the main table takes what is left.
 _SECTION_BUDGET = 8 * 1024
 
@@ -84,7 +86,11 @@ def _plain(value: Any, locale: str) -> str:
     if isinstance(value, Mapping):
         return str(value.get("name") or value.get("displayName") or value.get("id") or "")
     if isinstance(value, list | tuple):
-        return join_list([_plain(v, locale) for v in value if not _empty(v)], locale)
+        names = [_plain(v, locale) for v in value if not _empty(v)]
+        listed = join_list(names[:MAX_LISTED], locale)
+        if len(names) > MAX_LISTED:
+            listed += " " + t("common.and_more", locale, count=format_number(len(names) - MAX_LISTED, locale))
+        return listed
     if isinstance(value, bool):
         return yes_no(value, locale)
     return str(value)
@@ -177,7 +183,8 @@ def _row(op_id: str, tbl: Table, item: Mapping[str, Any], result: Mapping[str, A
     for column in tbl.columns:
         shown = format_field(column, scopes, locale)
         if shown is not None and column.labelled:
-            shown = f"{field_label(op_id, column, locale)} {shown}"
+            label = field_label(op_id, column, locale)
+            shown = f"{label}{'' if label.endswith('：') else ' '}{shown}"  # a full-width colon has its own space
         details.append(shown)
     action = link_payload(tbl.action, scopes) if tbl.action else None
     attention = tbl.attention is not None and _holds(tbl.attention, [item])

@@ -13,11 +13,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from cards import jobs as job_cards
 from dialogs import views
 from dialogs.context import OperationContext
 from dialogs.directory import DirectoryCache
 from dialogs.flow import expired, find_flow_owner, new_flow, user_slot
 from dialogs.fresh import turn_scope
+from dialogs.jobs import JobRequest, JobService, utc_now
 from dialogs.paging import ListPage
 from dialogs.policy import AllowAll, AuditSink, MemoryAudit, PurchaseGate, RolePolicy
 from dialogs.registry import ENTITY_TYPES, Kind, NeedInput, Operation, Param, ParamType, Preview, Registry, Row
@@ -42,6 +44,9 @@ NEW_REQUEST_SCORE = 0.9
 _YES = re.compile(r"^\s*(y|yes|yep|yeah|ok|okay|sure|confirm|go ahead|do it|是|好|確認|確定)\s*[.!]?\s*$", re.I)
 _NO = re.compile(r"^\s*(n|no|nope|don'?t|decline|stop|否|不要|不)\s*[.!]?\s*$", re.I)
 _START_OVER = re.compile(r"^\s*(start over|restart|reset|重新開始)\s*[.!]?\s*$", re.I)
+# "What's running?" is a bot command, not a contract intent (the contract has no id for it): the user's jobs.
+_JOBS = re.compile(r"^\s*(what'?s running|what is running|my jobs|jobs|running jobs|show (my )?jobs|"
+                   r"執行中的工作|我的工作|正在執行什麼)\s*[?？.!]?\s*$", re.I)
 
 
 
@@ -58,6 +63,7 @@ class Engine:
         audit: AuditSink | None = None,
         directory: DirectoryCache | None = None,
         purchases: PurchaseGate | None = None,
+        jobs: JobService | None = None,
     ) -> None:
         self.registry = registry
         self.client = client
@@ -66,6 +72,7 @@ class Engine:
         self.audit = audit or MemoryAudit()
         self.directory = directory
         self.purchases = purchases
+        self.jobs = jobs
 
     # ----- entry points -------------------------------------------------------------------------------
 
@@ -77,6 +84,8 @@ class Engine:
         attach = getattr(self.purchases, "attach_notifier", None)
         if callable(attach):
             attach(notifier)
+        if self.jobs is not None:
+            self.jobs.attach_notifier(notifier)
 
     async def on_invoke(self, turn: Turn, state: dict[str, Any]) -> InvokeResult:
         if self.purchases is not None:
@@ -103,6 +112,8 @@ class Engine:
         if _START_OVER.match(text):
             slot["flow"], slot["ctx"] = None, {}
             return [Reply(text=views.t("engine.started_over", turn.locale))]
+        if _JOBS.match(text):
+            return await self._list_jobs(turn)
         if self.directory is not None:
             await self.directory.ensure_loaded()
         result = await self.recognizer.recognize(text, self._recognition_context(turn, slot))
@@ -285,6 +296,7 @@ class Engine:
                                         "audit": self.audit,  # read by audit.records
                                         "directory": self.directory,  # partner-wide scans reuse its list
                                         "conversation_id": turn.conversation_id,
+                                        "now": self.jobs.clock() if self.jobs is not None else utc_now(),
                                         "conversation_type": turn.conversation_type})
 
     async def _gather(self, turn: Turn, slot: dict[str, Any], op: Operation) -> list[Reply] | None:
@@ -491,6 +503,8 @@ class Engine:
         replies: list[Reply] = []
         if outcome.message:
             replies.append(Reply(text=outcome.message))
+        if isinstance(outcome.job, JobRequest):
+            replies.append(await self._start_job(ctx, outcome.job))
         if (op.card is not None or op.view is not None) and outcome.data is not None:
             if isinstance(outcome.data, ListPage):
                 outcome.data.op = op.id
@@ -499,6 +513,22 @@ class Engine:
             render = op.card or views.declared(op)
             replies.append(Reply(card=render(outcome.data, locale=ctx.locale, more=more)))
         return replies or [Reply(text=views.t("engine.done", ctx.locale))]
+
+    async def _start_job(self, ctx: OperationContext, request: JobRequest) -> Reply:
+        """Store the job the handler asked for; the poller announces its outcome in this conversation."""
+        if self.jobs is None or not self.jobs.bound:
+            log.warning("a %s job was requested but jobs are not available", request.kind)
+            return Reply(text=views.t("jobs.unavailable", ctx.locale))
+        job = await self.jobs.start(request, user_id=ctx.user.id, user_name=ctx.user.name,
+                                    conversation_id=str(ctx.extras.get("conversation_id") or ""),
+                                    locale=ctx.locale)
+        return Reply(text=views.t("jobs.started", ctx.locale, what=job.summary), meta={"job_id": job.id})
+
+    async def _list_jobs(self, turn: Turn) -> list[Reply]:
+        if self.jobs is None or not self.jobs.bound:
+            return [Reply(text=views.t("jobs.unavailable", turn.locale))]
+        jobs = await self.jobs.for_user(turn.user.id)
+        return [Reply(card=job_cards.jobs_list([j.to_dict() for j in jobs], turn.locale))]
 
     def _unreachable(self, turn: Turn, slot: dict[str, Any]) -> list[Reply]:
         flow = slot.get("flow")

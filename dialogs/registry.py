@@ -121,6 +121,9 @@ class Outcome:
     context: dict[str, Any] = field(default_factory=dict)
     # For the audit log: what the change touched (ids, before/after).
     audit: dict[str, Any] = field(default_factory=dict)
+    # Work Partner Center finishes later (`dialogs.jobs.JobRequest`): the dispatcher stores it as a job, tells
+    # the user it will post the outcome here, and the background poller announces it once.
+    job: Any = None
 
 
 Args = dict[str, Any]

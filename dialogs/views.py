@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from cards import actions, approvals, billing, conversation, customers, subscriptions, support, users
+from cards import actions, approvals, billing, conversation, customers, subscriptions, support
 from cards.conversation import Change, FormField, Option
 from cards.text import enum_label, has_key, t
 from cards.text import yes_no as _yes_no
@@ -158,12 +158,12 @@ def declared(op: Operation) -> Callable[..., dict[str, Any]]:
     return _render
 
 
-def render(op_id: str, data: Any, *, locale: str) -> dict[str, Any]:
+def render(op_id: str, data: Any, *, locale: str, more: Any = None) -> dict[str, Any]:
     """The declared view of `op_id` for `data`, outside a turn of that operation (e.g. an order after approval)."""
     import dialogs.ops  # noqa: F401 - the registry is filled on import
     from dialogs.registry import registry
 
-    return declared(registry[op_id])(data, locale=locale)
+    return declared(registry[op_id])(data, locale=locale, more=more)
 
 
 def more_action(op: Operation, flow: dict[str, Any], data: Any) -> dict[str, Any] | None:
@@ -233,30 +233,6 @@ def customer_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str,
 
 def customer_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
     return customers.customer_details(data, locale=locale)
-
-
-def user_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
-    customer = page.extra.get("customer") or {}
-    return users.user_list(page.items[page.offset:], customer_id=customer.get("id"),
-                           customer_name=customer.get("name"), locale=locale, **_rows(page, more))
-
-
-def user_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
-    customer = data.get("customer") or {}
-    return users.user_details(data["user"], customer_id=customer.get("id"), customer_name=customer.get("name"),
-                              locale=locale)
-
-
-def license_summary(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
-    customer = data.get("customer") or {}
-    return users.license_summary(data["skus"], customer_id=customer.get("id"), customer_name=customer.get("name"),
-                                 locale=locale)
-
-
-def assigned_licenses(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
-    user = data.get("user") or {}
-    return users.assigned_licenses(data["licenses"], user_label=str(user.get("upn") or user.get("name")),
-                                   locale=locale)
 
 
 def invoice_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from intents.entities import Analysis
-from intents.lexicon import CONCEPTS, NORMALIZE
+from intents.lexicon import CONCEPTS, FOREIGN, FOREIGN_CASED, NORMALIZE
 from intents.matcher import Corrector
 
 # "what's" -> what is, "Contoso's" -> possessive marker, "don't" -> do not: the clitic after an apostrophe
@@ -26,6 +26,8 @@ def word_keys(analysis: Analysis, corrector: Corrector | None) -> list[str]:
             before = analysis.text[max(0, s.start - 12):s.start].lower()
             key = "<cust>" if re.search(r"(tenant|customer)\W*$", before) else (
                 "<longid>" if re.search(r"order\W*$", before) else key)
+        if s.kind == "domain" and s.text.lower() in FOREIGN:  # "monday.com", "box.com": a product, not a tenant
+            key = "<ext>"
         marks.append((s.start, s.end, key))
     marks += [(c.start, c.end, "<cust>") for c in analysis.customers]
     for p in analysis.products:
@@ -57,6 +59,10 @@ def word_keys(analysis: Analysis, corrector: Corrector | None) -> list[str]:
                 keys.append(tok.text)
             continue
         low = tok.low
+        if is_foreign(tok, bool(keys)):
+            if not keys or keys[-1] != "<ext>":
+                keys.append("<ext>")
+            continue
         if ti >= 2 and tokens[ti - 1].text == "'" and tokens[ti - 1].start == tokens[ti - 2].end \
                 and tok.start == tokens[ti - 1].end:
             if low == "s":
@@ -84,6 +90,15 @@ def word_keys(analysis: Analysis, corrector: Corrector | None) -> list[str]:
                 continue
         keys.append(low)
     return keys
+
+
+def is_foreign(tok, inside: bool) -> bool:
+    """Another vendor's product or service; words that are also plain English count only as a capitalised name
+    inside the sentence ("our Zoom account", not "zoom in")."""
+    low = tok.low
+    if low not in FOREIGN:
+        return False
+    return low not in FOREIGN_CASED or (inside and tok.text[0].isupper())
 
 
 _PHRASES = {("get", "rid", "of"): ("remove",), ("sign", "off"): ("approve",)}

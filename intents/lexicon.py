@@ -186,7 +186,49 @@ for _concept, _words in {
             "coffee gym translate translation poem haiku horoscope calories wallpaper instagram facebook tiktok "
             "whatsapp vacation holiday birthday cinema theatre theater concert train bus airport play playlist jazz "
             "radio podcast podcasts recipes pancakes newspaper magazine library passport tesla car "
-            "天氣 笑話 餐廳 機票 電影 健身房",
+            "catering takeout takeaway sandwich sandwiches sushi burger burgers groceries snacks cafeteria "
+            "receipt receipts reimbursement expenses mileage payslip payroll timesheet pto leave sick "
+            "flights boarding hotels parking wifi printer toner stapler haircut laundry "
+            "天氣 笑話 餐廳 機票 電影 健身房 便當 午餐 晚餐 早餐 特休 請假 休假 報銷 收據 計程車 下雨 會議室 飯店 外送 "
+            "薪資 打卡 停車",
 }.items():
     for _w in _words.split():
         CONCEPTS[_w] = CONCEPTS.get(_w, ()) + (_concept,)
+
+# Other vendors' products, systems and services (not Microsoft's, not Partner Center's), by kind. A request whose
+# object is one of these is out of scope even when it names a customer ("create a deal in Pipedrive for Contoso").
+# The classifier also learns the *shape* of such requests ("our <name> plan", "in <name>", "<name> password") from
+# templates filled with invented names, so a product missing here still lands on `none`; this list is a prior,
+# not the rule.
+_FOREIGN_KINDS = {
+    "storage": "dropbox box.com egnyte pcloud wetransfer sync.com backblaze idrive carbonite icloud",
+    "meetings": "zoom webex gotomeeting gotowebinar bluejeans whereby ringcentral dialpad aircall vonage 8x8 "
+                "nextiva goto jitsi hopin calendly doodle",
+    "chat": "slack discord mattermost rocketchat whatsapp telegram wechat viber",
+    "identity": "okta onelogin auth0 jumpcloud lastpass 1password dashlane bitwarden cyberark",
+    "dev": "linear jira confluence bitbucket github gitlab trello asana clickup basecamp wrike smartsheet "
+           "notion airtable miro figma invision lucidchart sentry datadog pagerduty opsgenie "
+           "newrelic splunk postman vercel netlify heroku docker jetbrains",
+    "crm": "salesforce hubspot pipedrive zoho freshsales insightly keap close.io sugarcrm monday.com "
+           "mailchimp klaviyo constantcontact sendgrid marketo pardot intercom gong",
+    "support": "zendesk freshdesk servicenow helpscout kayako gorgias jitbit topdesk spiceworks connectwise "
+               "autotask halopsa kaseya ninjaone datto n-able",
+    "hr": "workday bamboohr gusto rippling adp paychex personio hibob deel remote.com namely paylocity "
+          "successfactors greenhouse lever workable",
+    "finance": "expensify concur quickbooks xero sage freshbooks netsuite bill.com brex ramp navan tripactions "
+               "pleo spendesk divvy stripe paypal square venmo wise payoneer ariba coupa tipalti chargebee "
+               "zuora",
+    "office": "google gmail g-suite gsuite adobe acrobat photoshop illustrator "
+              "indesign canva docusign pandadoc hellosign grammarly evernote todoist",
+    "cloud": "aws amazon ec2 s3 gcp bigquery digitalocean linode vultr cloudflare godaddy namecheap "
+             "squarespace wix wordpress shopify bluehost hostgator ionos ovh hetzner oracle ibm vmware "
+             "citrix",
+    "consumer": "netflix spotify hulu disney apple itunes youtube uber lyft doordash ubereats grubhub "
+                "deliveroo opentable airbnb expedia booking.com tripadvisor yelp ticketmaster peloton "
+                "audible kindle instagram facebook tiktok twitter linkedin pinterest reddit snapchat",
+}
+# ordinary English words as well as product names: only a capitalised mention inside a sentence counts
+FOREIGN_CASED = frozenset({"zoom", "slack", "linear", "notion", "square", "stripe", "sage", "ramp", "wise", "gong",
+                           "lever", "deel", "namely", "keap", "brex", "divvy", "pleo", "google", "apple", "amazon",
+                           "oracle", "goto", "kindle", "wix", "ionos", "ovh", "workable", "greenhouse", "ibm"})
+FOREIGN: frozenset[str] = frozenset(w for words in _FOREIGN_KINDS.values() for w in words.split())

@@ -26,7 +26,7 @@ from intents.matcher import Corrector
 from intents.recognizer import NONE_INTENT, RecognitionContext, RecognizerResult
 from intents.slots import MONTH_WORDS, SlotFiller
 from intents.speech_act import is_change, is_question, read_counterpart
-from intents.text import clean_text, tokenize
+from intents.text import clean_text, has_cjk, tokenize
 
 log = logging.getLogger(__name__)
 DATA = Path(__file__).parent / "data"
@@ -74,13 +74,21 @@ class _Model:
     def __init__(self, train_path: Path, customers_path: Path):
         rows = [json.loads(line) for line in train_path.read_text(encoding="utf-8").splitlines() if line.strip()]
         freq: dict[str, int] = {}
+        as_name: dict[str, bool] = {}
         for row in rows:
             text = row["text"]
             for value in sorted(row["slots"].values(), key=len, reverse=True):
                 text = text.replace(value, " ")
-            for tok in tokenize(clean_text(text)):
+            for i, tok in enumerate(tokenize(clean_text(text))):
                 if tok.is_word and not tok.is_cjk:
                     freq[tok.low] = freq.get(tok.low, 0) + 1
+                    as_name[tok.low] = as_name.get(tok.low, True) and i > 0 and tok.text[:1].isupper() \
+                        and not tok.text.isupper() and row["intent"] == NONE_INTENT
+        # a rare capitalised word only ever seen as a name inside out-of-scope sentences ("our Quillo account") is
+        # a name, not vocabulary: it stays "<cap>" as unseen names do, so the classifier learns the shape
+        for word, is_name in as_name.items():
+            if is_name and freq[word] <= 3 and word not in NORMALIZE and word not in CONCEPTS:
+                del freq[word]
         for extra in NORMALIZE:
             freq.setdefault(extra, 1)
         # typos written into the training data ("suspnd") must not become words of their own
@@ -189,7 +197,8 @@ class OfflineRecognizer:
         if context.last_intent and context.last_intent in self._intents and _FOLLOW_UP.match(text) \
                 and intent != context.last_intent and len(keys) <= 8:
             intent, score = context.last_intent, max(score, 0.6)
-        if _has_oos_cue(keys) and not any(k in _ENTITY_KEYS for k in keys):
+        if _names_other_vendor(keys) or ((_has_oos_cue(keys) or _has_zh_oos_cue(focus_text))
+                                          and not any(k in _ENTITY_KEYS for k in keys)):
             # "cancel my Netflix subscription", "weather in West US": everyday words, no Partner Center entity
             none_score = dict(ranked).get(NONE_INTENT, 0.0)
             ranked = [(NONE_INTENT, max(none_score, 0.9))] + [r for r in ranked if r[0] != NONE_INTENT]
@@ -248,3 +257,20 @@ def _has_help_word(keys: list[str]) -> bool:
 
 def _has_oos_cue(keys: list[str]) -> bool:
     return any("@oos" in CONCEPTS.get(k, ()) for k in keys)
+
+
+_ZH_OOS = tuple(w for w, concepts in CONCEPTS.items() if "@oos" in concepts and len(w) > 1 and has_cjk(w))
+
+
+def _has_zh_oos_cue(text: str) -> bool:
+    return any(w in text for w in _ZH_OOS)
+
+
+# what only Partner Center has: Microsoft products, reserved VMs, invoice and service request ids
+_PARTNER_CENTER_KEYS = {"<prod>", "<addonprod>", "<vm>", "<invoice>", "<srid>"}
+
+
+def _names_other_vendor(keys: list[str]) -> bool:
+    """The request is about another vendor's product ("add seats to our Webex account", "create a deal in
+    Pipedrive for Contoso"): out of scope, even with a customer named, unless a Microsoft product is named too."""
+    return "<ext>" in keys and not _PARTNER_CENTER_KEYS.intersection(keys)

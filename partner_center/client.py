@@ -19,6 +19,7 @@ from .catalog import CatalogOperations
 from .customers import CustomersOperations
 from .invoices import InvoicesOperations
 from .licenses import LicensesOperations
+from .long_running import LongRunningOperations
 from .orders import OrdersOperations
 from .rate_limit import RateLimiter
 from .retry import RetryPolicy
@@ -26,6 +27,7 @@ from .service_requests import ServiceRequestsOperations
 from .subscriptions import SubscriptionsOperations
 from .transport import DEFAULT_BASE_URL, DEFAULT_GRAPH_URL, DEFAULT_PARTNER_API_URL, Pipeline
 from .users import UsersOperations
+from .utilization import UtilizationOperations
 
 
 class _TokenProvider(Protocol):
@@ -90,6 +92,8 @@ class PartnerCenterClient:
         self.users = UsersOperations(self._pipeline)
         self.licenses = LicensesOperations(self._pipeline)
         self.audit = AuditOperations(self._pipeline)
+        self.long_running = LongRunningOperations(self._pipeline)
+        self.utilization = UtilizationOperations(self._pipeline)
 
     @property
     def base_url(self) -> str:

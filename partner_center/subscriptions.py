@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .long_running import Accepted, accepted_of
 from .models import Subscription, SubscriptionStatus, TransitionEligibility
 from .operations import Operations, api_path, quoted_etag
 from .paging import Pager
@@ -181,3 +182,18 @@ class SubscriptionsOperations(Operations):
         path = api_path("customers", customer_id, "subscriptions", subscription_id, "provisioningstatus")
         response = await self._call("GET", path, correlation_id=correlation_id)
         return dict(response.body) if isinstance(response.body, Mapping) else {}
+
+    async def register(
+        self, customer_id: str, subscription_id: str, *, request_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Accepted:
+        """Register an Azure subscription for reserved-instance purchases (api.md §7.1 S8): 202 + `Location` of
+        the registration status; poll it with `client.long_running.poll(accepted.location)`."""
+        path = api_path("customers", customer_id, "subscriptions", subscription_id, "registrations")
+        response = await self._call("POST", path, request_id=request_id, correlation_id=correlation_id)
+        accepted = accepted_of(response)
+        if accepted is None:  # a service that finished at once: point at the status resource ourselves
+            status_path = f"/customers/{customer_id}/subscriptions/{subscription_id}/registrationstatus"
+            return Accepted(status_path, None, response.request_id)
+        return accepted
+

@@ -35,6 +35,7 @@ ROUTE_MODULES = [
     "sandbox.routes.admin", "sandbox.routes.token", "sandbox.routes.customers", "sandbox.routes.catalog",
     "sandbox.routes.subscriptions", "sandbox.routes.carts", "sandbox.routes.orders", "sandbox.routes.audit",
     "sandbox.routes.utilities", "sandbox.routes.users", "sandbox.routes.billing", "sandbox.routes.support",
+    "sandbox.routes.long_running",
 ]
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -44,8 +45,15 @@ _GUIDISH = re.compile(r"^[0-9A-Za-z\-_.]{1,128}$")
 _SERVER_ID = "sandbox-01"
 
 
+# The API path families the sandbox serves on its one port (api.md §23.0): Partner Center (/v1, /webhooks/v1), the
+# Partner API (/partnerapi) and Microsoft Graph (/v1.0, /beta). Auth, faults, body parsing and idempotency apply
+# to all of them.
+_API_PREFIXES = ("/v1", "/webhooks/v1", "/partnerapi", "/v1.0", "/beta")
+
+
 def _api_path(request: web.Request) -> bool:
-    return request.path.startswith("/v1/") or request.path == "/v1"
+    path = request.path
+    return any(path == p or path.startswith(p + "/") for p in _API_PREFIXES)
 
 
 def _render(status: int, body: dict, headers: dict[str, str] | None = None) -> web.Response:

@@ -6,6 +6,7 @@ from dialogs.ops import (  # noqa: F401
     commerce,
     conversation,
     customers,
+    long_running,
     orders,
     purchases,
     subscriptions,

@@ -98,6 +98,17 @@ REFERRALS = ["Adatum Copilot rollout", "Zenith Azure migration", "Parkview Teams
              "Bellows College Teams rollout"]
 RESELLERS = ["Skyline IT Services", "Pinnacle Resellers", "Bluewave Solutions", "Northern Tech Partners",
              "Orbit Cloud", "Redline Systems", "Kiwi IT Ltd", "Atlas Microsoft Partners"]
+# other vendors' products for the out-of-scope templates: a training part of intents.lexicon FOREIGN (every other
+# name, so tests can check names never trained on), as people write them
+VENDORS = ["Dropbox", "Webex", "Okta", "Linear", "Pipedrive", "Salesforce", "HubSpot", "Zendesk", "Workday",
+           "Expensify", "QuickBooks", "Xero", "DocuSign", "Asana", "Trello", "Jira", "Notion", "Figma", "Slack",
+           "Zoom", "BambooHR", "Gusto", "Mailchimp", "Shopify", "GoDaddy", "AWS", "Google Workspace", "Adobe",
+           "Canva", "ServiceNow", "Freshdesk", "Zoho", "Airtable", "LastPass", "Calendly", "Concur"]
+# invented product names: unknown to the recognizer, so it learns the shape of the request around a name
+BRANDS = ["Quillo", "Zorvik", "Taskly", "Brightdesk", "Veltra", "Cashly", "Hirebird", "Ledgerly", "Crewly",
+          "Stackwise", "Fernbox", "Pingora", "Dealcraft", "Mintpad", "Routely", "Snapform", "Tallyo", "Kivra",
+          "Blinkdesk", "Worknest", "Paysley", "Formwise", "Chatloom", "Trackwell", "Vaultix", "Meetly",
+          "Loopcast", "Sparrowly", "Orbitask", "Clearbooks"]
 QTY_WORDS = {"five": "5", "ten": "10", "twelve": "12", "twenty": "20", "a dozen": "12", "fifteen": "15",
              "thirty-five": "35", "two hundred": "200", "three": "3", "eight": "8", "fifty": "50", "a couple": "2"}
 QTY_ZH = {"二十": "20", "十二": "12", "五": "5", "三十": "30", "一百": "100", "兩": "2", "十": "10", "一打": "12"}
@@ -204,7 +215,8 @@ def fill(name: str, rng: random.Random) -> tuple[str, str]:
         return v, v
     pools = {"person": PERSONS, "email": EMAILS, "role": ROLES, "domain": DOMAINS, "period": PERIODS,
              "country": COUNTRIES, "cycle": CYCLES, "term": TERMS, "nickname": NICKNAMES, "policy": POLICIES,
-             "batch": BATCHES, "title": TITLES, "refname": REFERRALS, "reseller": RESELLERS}
+             "batch": BATCHES, "title": TITLES, "refname": REFERRALS, "reseller": RESELLERS, "vendor": VENDORS,
+             "brand": BRANDS}
     v = rng.choice(pools[name])
     return v, v
 

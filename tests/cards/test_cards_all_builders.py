@@ -32,9 +32,12 @@ LOCALES = ("en-US", "zh-TW", "en-GB", "zh-Hant-TW")
 Builder = Callable[[str], dict[str, Any]]
 
 
-def _declared(op_id: str, data: Any, locale: str) -> dict[str, Any]:
+CONTOSO = {"id": CID, "name": "Contoso"}
+
+
+def _declared(op_id: str, data: Any, locale: str, more: dict[str, Any] | None = None) -> dict[str, Any]:
     """A result card drawn from the operation's declared view, as the dispatcher draws it."""
-    return views.render(op_id, data, locale=locale)
+    return views.render(op_id, data, locale=locale, more=more)
 
 
 BUILDERS: dict[str, Builder] = {
@@ -69,14 +72,17 @@ BUILDERS: dict[str, Builder] = {
         {"customer": {"id": CID, "name": "Contoso"}}, op="orders.list"), loc),
     "order_details": lambda loc: _declared("orders.get", {"order": ORDER, "customer": {"id": CID, "name": "Contoso"}},
                                            loc),
-    "user_list": lambda loc: cards.user_list([USER, {**USER, "state": "inactive", "id": "u2"}], customer_id=CID,
-                                             customer_name="Contoso", locale=loc),
-    "user_details": lambda loc: cards.user_details(USER, customer_id=CID, customer_name="Contoso", locale=loc),
-    "user_details_deleted": lambda loc: cards.user_details(
-        {**USER, "state": "inactive", "softDeletionTime": "2026-03-01T00:00:00Z"}, customer_id=CID, locale=loc),
-    "license_summary": lambda loc: cards.license_summary([SUBSCRIBED_SKU, {"productSku": {}}], customer_id=CID,
-                                                         customer_name="Contoso", locale=loc),
-    "assigned_licenses": lambda loc: cards.assigned_licenses([LICENSE], user_label="Jane Doe", locale=loc),
+    "user_list": lambda loc: _declared("users.list", ListPage(
+        [USER, {**USER, "state": "inactive", "id": "u2"}], 0, True, {"customer": CID}, {"customer": CONTOSO},
+        op="users.list"), loc, more=actions.more("users.list", {"customer": CID}, 1)),
+    "user_details": lambda loc: _declared("users.get", {"user": USER, "customer": CONTOSO}, loc),
+    "user_details_deleted": lambda loc: _declared("users.get", {
+        "user": {**USER, "state": "inactive", "softDeletionTime": "2026-03-01T00:00:00Z"},
+        "customer": {"id": CID}}, loc),
+    "license_summary": lambda loc: _declared("licenses.available", {
+        "skus": [SUBSCRIBED_SKU, {"productSku": {}}], "customer": CONTOSO}, loc),
+    "assigned_licenses": lambda loc: _declared("licenses.assigned", {
+        "licenses": [LICENSE], "user": {"id": "u1", "name": "Jane Doe"}, "customer": CONTOSO}, loc),
     "welcome": lambda loc: cards.welcome_card(user_name="Ada", locale=loc),
     "help": lambda loc: cards.help_card(locale=loc),
     "choice_buttons": lambda loc: cards.choice_card(

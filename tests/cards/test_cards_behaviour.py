@@ -11,6 +11,7 @@ from cards_sample_data import CID, SERVICE_REQUEST, SID, customer, subscription
 import cards
 from cards import actions
 from cards.elements import MAX_CARD_BYTES, card_size
+from dialogs import views
 from tests.support.cards import assert_action_contract, card_text, iter_actions, validate_card
 
 
@@ -141,7 +142,8 @@ def test_long_service_request_is_shortened_and_says_so():
 
 def test_license_summary_table_shows_assigned_and_available():
     sku = {"availableUnits": 3, "consumedUnits": 22, "totalUnits": 25, "productSku": {"name": "Microsoft 365 E5"}}
-    card = cards.license_summary([sku] * 400, customer_id=CID, customer_name="Contoso")
+    card = views.render("licenses.available", {"skus": [sku] * 400, "customer": {"id": CID, "name": "Contoso"}},
+                        locale="en-US")
     validate_card(card)
     tables = [e for e in card["body"] if e["type"] == "Table"]
     assert [c["items"][0]["text"] for c in tables[0]["rows"][1]["cells"]] == ["Microsoft 365 E5", "22", "3", "25"]

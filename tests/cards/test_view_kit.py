@@ -269,3 +269,32 @@ def test_the_schema_check_knows_the_chart_elements(broken, where):
     with pytest.raises(AssertionError) as error:
         validate_card(card)
     assert where in str(error.value)
+
+
+# ----------------------------------------------------------------------------------------------- users (ported)
+
+
+@pytest.mark.parametrize("state,buttons", [
+    ("active", ["Licences", "Roles", "Reset password"]),
+    ("inactive", ["Restore"]),
+])
+def test_buttons_follow_the_record_state(state, buttons):
+    from cards_sample_data import USER
+
+    card = _render("users.get", {"user": {**USER, "state": state}, "customer": CUSTOMER}, "en-US")
+    assert [a["title"] for a in card["actions"]] == buttons
+    assert card["actions"][0]["data"]["params"] == {"customer": CID, "user": USER["id"]}
+
+
+def test_inactive_rows_are_marked_and_long_lists_are_cut():
+    from cards_sample_data import LICENSE, USER
+
+    page = ListPage([USER, {**USER, "id": "u2", "state": "inactive"}], 0, False, {"customer": CID},
+                    {"customer": CUSTOMER})
+    rows = _rows(_render("users.list", page, "en-US"))
+    assert [r["items"][0].get("color") for r in rows] == [None, "Attention"]
+    card = _render("licenses.assigned", {"licenses": [LICENSE], "user": {"name": "Jane"}, "customer": CUSTOMER},
+                   "zh-TW")
+    text = card_text(card)
+    assert "Jane 的授權" in text
+    assert "包含：Plan 0、Plan 1、Plan 2、Plan 3、Plan 4、Plan 5 及其他 6 項" in text

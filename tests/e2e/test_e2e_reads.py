@@ -274,8 +274,10 @@ async def test_cancel_with_nothing_pending(bot: Bot):
     assert seen.texts == ["There is nothing to cancel."]
 
 
-@pytest.mark.parametrize("text", ["what's the weather in Paris", "book me a flight to london"])
+@pytest.mark.parametrize("text", ["what's the weather in Paris", "book me a flight to london",
+                                  "cancel our Dropbox Business plan", "add five seats to our Webex account"])
 async def test_out_of_scope_says_so_and_shows_what_it_can_do(bot: Bot, text: str):
     seen = await bot.say(text)
     assert seen.texts[0].startswith("I can only help with Microsoft Partner Center tasks")
+    assert "Other vendors' products" in seen.texts[0]
     assert seen.cards and seen.messages[-1].cards[0]["body"][0]["text"] == "What I can do"

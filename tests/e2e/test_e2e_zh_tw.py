@@ -29,3 +29,13 @@ async def test_zh_tw_cancel_while_a_confirmation_is_pending_changes_nothing(sand
         cancelled = await bot.say("取消")
         assert "已取消，沒有做任何變更。" in cancelled.screen
     assert (await sandbox.subscription("Contoso Ltd", "Microsoft 365 E3"))["status"] == "active"
+
+
+async def test_zh_tw_other_vendors_product_is_out_of_scope_and_changes_nothing(sandbox: SandboxThread):
+    before = await sandbox.subscription("Contoso Ltd", "Microsoft 365 E3")
+    async with Bot(sandbox.url, locale="zh-TW") as bot:
+        seen = await bot.say("幫我們的 Webex 帳號加五個席位")
+        assert seen.texts[0].startswith("我只能協助 Microsoft 合作夥伴中心的工作")
+        assert "其他廠商的產品" in seen.texts[0]
+        assert "確認" not in seen.buttons
+    assert (await sandbox.subscription("Contoso Ltd", "Microsoft 365 E3"))["quantity"] == before["quantity"]
