@@ -28,6 +28,7 @@ from dialogs.resolve import (
     NotFound,
     Resolution,
     Resolved,
+    customer_value,
     resolve_customer,
     resolve_subscription,
     resolve_user,
@@ -341,6 +342,11 @@ class Engine:
                 if isinstance(resolution, Resolved):
                     values[param.name] = resolution.value
                     continue
+                if param.type == ParamType.SUBSCRIPTION and isinstance(resolution, NotFound) and str(raw).strip():
+                    sibling = await self._sibling_with(param, str(raw), flow, values)
+                    if sibling is not None:
+                        values["customer"], values[param.name] = sibling
+                        continue
                 flow["raw"].pop(param.name, None)
                 return self._ask_choice(turn, flow, param, resolution)
             ok, value_or_error = _coerce(param, raw, locale)
@@ -403,6 +409,28 @@ class Engine:
                 resolution.value["customer_id"] = customer["id"]
             return resolution
         return await resolve_user(self.client, customer["id"], raw)
+
+    async def _sibling_with(self, param: Param, raw: str, flow: dict[str, Any], values: dict[str, Any]
+                            ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """"Contoso's Copilot" when Contoso Ltd has no Copilot but exactly one other customer whose name starts
+        with the typed name ("Contoso Pharma") has: that customer and subscription. Only for a typed customer
+        name (never one taken from the conversation); the search API decides who the candidates are."""
+        typed = flow["raw"].get("customer")
+        current = (values.get("customer") or {}).get("id")
+        if not isinstance(typed, str) or len(typed.strip()) < 3:
+            return None
+        try:
+            candidates = await self.client.customers.search(typed.strip()).to_list(6)
+        except errors.PartnerCenterError:
+            return None
+        found = []
+        for candidate in candidates[:5]:
+            if candidate.id == current:
+                continue
+            resolution = await resolve_subscription(self.client, candidate.id, raw, statuses=tuple(param.choices))
+            if isinstance(resolution, Resolved):
+                found.append((customer_value(candidate), {**resolution.value, "customer_id": candidate.id}))
+        return found[0] if len(found) == 1 else None
 
     def _ask_choice(self, turn: Turn, flow: dict[str, Any], param: Param, resolution: Resolution) -> list[Reply]:
         locale = turn.locale

@@ -2,7 +2,8 @@
 
 The base seed already spreads purchase dates over two years, so terms end (and renew, on read) all through the
 year. On top of that this adds what the demo and the tests talk about, relative to the seed's clock:
-* Contoso Ltd: Microsoft 365 Copilot bought 150 hours ago (a cancellation window closing within a day);
+* Contoso Pharma: Microsoft 365 Copilot bought 150 hours ago (a cancellation window closing within a day; not
+  Contoso Ltd, which keeps room for one purchase under the sandbox's 5-subscription cap);
 * Fabrikam Inc: Microsoft 365 E3, 25 seats, P1Y, renewing in 20 days (the "drop it to 10 at renewal" example);
 * Contoso Pharma: Power BI Pro with auto-renew off; Northwind Traders: Business Basic with a change scheduled;
 * for generated customers: ~10 % of new-commerce subscriptions with auto-renew off, ~8 % with a seat change
@@ -54,8 +55,8 @@ def _schedule_seats(sub: dict[str, Any], quantity: int) -> None:
 @register_seeder
 def seed_lifecycle(ctx: SeedContext) -> None:
     by_name = {c["companyProfile"]["companyName"]: c for c in ctx.customers}
-    if "Contoso Ltd" in by_name:
-        _add(ctx, by_name["Contoso Ltd"], _item("Microsoft 365 Copilot"), quantity=5, term="P1Y", cycle="annual",
+    if "Contoso Pharma" in by_name:
+        _add(ctx, by_name["Contoso Pharma"], _item("Microsoft 365 Copilot"), quantity=5, term="P1Y", cycle="annual",
              hours_ago=150)
     if "Fabrikam Inc" in by_name:
         # bought so that the first term ends 19 days from the seed date: renewal in 20 days

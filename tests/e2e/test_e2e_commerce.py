@@ -121,7 +121,7 @@ async def test_the_three_demo_questions_and_scheduled_changes(synced: SandboxThr
 
         window = await bot.say("can I still cancel Contoso's Copilot?")
         assert window.title == "Cancellation window: Microsoft 365 Copilot"
-        assert "Yes — Microsoft 365 Copilot at Contoso Ltd can still be cancelled until" in window.screen
+        assert "Yes — Microsoft 365 Copilot at Contoso Pharma can still be cancelled until" in window.screen
         assert "5 seat(s) are refundable" in window.screen
 
         declined = await bot.say("at renewal drop Fabrikam's E3 to 10 seats")
