@@ -82,7 +82,8 @@ RENEWALS = View(
         limit=40))
 
 
-def _active_renewing(window: Any) -> Any:
+def renewal_keep(window: Any) -> Any:
+    """The fan-out's predicate for "renews in `window`" (also used by `partnerbot bench scale`)."""
     def keep(sub: Any) -> bool:
         state = lifecycle.window_of(sub)
         return str(sub.status) == "active" and state.renews_on is not None and window.start <= state.renews_on \
@@ -95,7 +96,7 @@ def _active_renewing(window: Any) -> Any:
 async def renewals(ctx: OperationContext, args: Args) -> Outcome:
     today = lifecycle.now().date()
     window = lifecycle.period_ahead(args.get("period"), today)
-    keep = _active_renewing(window)
+    keep = renewal_keep(window)
     customer = args.get("customer") if isinstance(args.get("customer"), dict) else None
     failed = 0
     if customer:
