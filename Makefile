@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint sandbox serve install clean playground setup-browser setup-node
+.PHONY: demo test test-dates lint sandbox serve install clean playground setup-browser setup-node
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -40,6 +40,11 @@ playground: $(STAMP) setup-node
 test: $(STAMP) setup-browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# The date-sensitive folders under fixed dates (1st/7th of a month, 29 Feb, 31 Dec 23:59 UTC); see the script.
+# One date by hand: PARTNERBOT_TEST_NOW=2026-12-07 .venv/bin/python -m pytest -q tests/sandbox
+test-dates: $(STAMP)
+	PYTHON=$(BIN)/python bash scripts/test-dates.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -30,6 +30,7 @@ from typing import Any
 from botbuilder.core import Storage
 
 from dialogs.audit_log import AuditPage, AuditQuery
+from partner_center import clock as pc_clock
 
 __all__ = ["AuditPage", "AuditQuery", "AuditWriteError", "StorageAuditLog", "redact"]
 
@@ -155,7 +156,7 @@ class StorageAuditLog:
         self.storage = storage
         self.segment_size = segment_size
         self.max_attempts = max_attempts
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock or pc_clock.now
         self._last_time: datetime | None = None
         self._tails: dict[str, int] = {}  # day -> last segment number seen (a hint; other instances move it)
         # day -> (number, the tail segment as this process last wrote it, with the eTag the store gave back): the

@@ -28,6 +28,8 @@ import aiohttp
 from bot import local_channel as lc
 from bot.local_channel import ConnectorCall, Identity, LocalConnector
 from bot.render_text import CardAction, CardInput, RenderedCard, plain, render_card
+from dialogs.files import CONSENT_CONTENT_TYPE as FILE_CONSENT
+from dialogs.files import FILE_INFO_CONTENT_TYPE as FILE_INFO
 
 # Demo identities. Their Entra object ids are fixed so a roles file can name them (Dana requests, Avery approves).
 DEMO_USERS: dict[str, Identity] = {
@@ -179,6 +181,12 @@ class ChatSession:
         if action.type == "Action.OpenUrl":
             self.out(f"Open in a browser: {action.url}")
             return
+        if action.type == "FileConsent":  # Teams' Allow / Decline under a FileConsentCard
+            data = action.data if isinstance(action.data, dict) else {}
+            info = self.connector.upload_info(str(data.get("name") or "file")) if action.verb == "accept" else None
+            await self._post(lc.file_consent_activity(action.verb or "decline", data.get("context") or {}, info,
+                                                      **self._envelope()))
+            return
         if action.type == "Action.ShowCard":
             rendered = render_card(action.card or {})
             self.choices = []
@@ -245,6 +253,14 @@ class ChatSession:
             text = plain(activity.get("text")) if activity.get("text") else ""
             self.out(f"{who}: {text}".rstrip())
             for attachment in activity.get("attachments") or []:
+                if attachment.get("contentType") == FILE_CONSENT and mine:
+                    if not new_buttons:
+                        self.choices, new_buttons = [], True
+                    self._add_consent(attachment, activity.get("id"))
+                    continue
+                if attachment.get("contentType") == FILE_INFO:
+                    self.out(f"  [file in your OneDrive: {attachment.get('name')}]")
+                    continue
                 if attachment.get("contentType") != "application/vnd.microsoft.card.adaptive":
                     self.out(f"  [attachment: {attachment.get('contentType')}]")
                     continue
@@ -255,6 +271,17 @@ class ChatSession:
                 if not new_buttons:
                     self.choices, new_buttons = [], True
                 self._add_choices(rendered, rendered.inputs, activity.get("id"))
+
+    def _add_consent(self, attachment: dict[str, Any], reply_to_id: str | None) -> None:
+        """A FileConsentCard as Teams shows it: the file, its size, and Allow / Decline."""
+        content = attachment.get("content") or {}
+        name = attachment.get("name") or "file"
+        self.out(f"  [file: {name}, {content.get('sizeInBytes', '?')} bytes] {content.get('description') or ''}")
+        for verb, title, key in (("accept", "Allow", "acceptContext"), ("decline", "Decline", "declineContext")):
+            data = {"name": name, "context": content.get(key) or {}}
+            self.choices.append(_Choice(CardAction(title=title, type="FileConsent", verb=verb, data=data), [],
+                                        reply_to_id))
+            self.out(f"  [{len(self.choices)}] {title}")
 
     def _add_choices(self, rendered: RenderedCard, inputs: list[CardInput], reply_to_id: str | None) -> None:
         """Print a card with its buttons numbered after the ones already offered."""

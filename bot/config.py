@@ -73,6 +73,14 @@ class Settings:
     # (e.g. partner_center.auth). Hidden from repr because it holds secrets.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
+    def public_url(self) -> str:
+        """Where users' browsers reach the bot (signed file links): PARTNERBOT_PUBLIC_URL, else host and port."""
+        configured = str(self.env.get("PARTNERBOT_PUBLIC_URL") or "").rstrip("/")
+        if configured:
+            return configured
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
     @property
     def auth_enabled(self) -> bool:
         """Without an app id the bot runs in local anonymous mode (Agents Playground, tests, `partnerbot chat`)."""

@@ -14,7 +14,6 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from botbuilder.core import ConversationState, InvokeResponse, Storage, TurnContext, UserState
@@ -30,6 +29,7 @@ from bot.translate import (
     user_from_account,
 )
 from dialogs.turn import ConversationEngine, Reply, Turn
+from partner_center import clock
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ class PartnerBotHandler(TeamsActivityHandler):
         # Called with (turn, conversation reference) whenever someone talks to the bot (e.g. the approvals'
         # people list, which finds approvers' chats); a failing listener never fails the turn.
         self.reference_listeners: list[Callable[[Turn, ConversationReference], Awaitable[None]]] = []
+        # Set by the app when files are delivered: (turn context, FileConsentCardResponse) -> None.
+        self.file_consent: Callable[[TurnContext, Any], Awaitable[None]] | None = None
 
     # --- turn plumbing ---------------------------------------------------------------------------
 
@@ -156,6 +158,16 @@ class PartnerBotHandler(TeamsActivityHandler):
         result = await self.engine.on_invoke(turn, await self.engine_state(turn_context))
         return InvokeResponse(status=200, body=invoke_response_body(result))
 
+    # --- Teams file consent ------------------------------------------------------------------------
+
+    async def on_teams_file_consent(self, turn_context: TurnContext,
+                                    file_consent_card_response: Any) -> InvokeResponse:
+        """Accept or decline of a FileConsentCard (`bot.files.FileDelivery`); always answered 200 at once."""
+        await self._remember(turn_context, turn_from_activity(turn_context.activity))
+        if self.file_consent is not None:
+            await self.file_consent(turn_context, file_consent_card_response)
+        return InvokeResponse(status=200)
+
     # --- installation and welcome ----------------------------------------------------------------
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
@@ -192,7 +204,7 @@ class PartnerBotHandler(TeamsActivityHandler):
             if flags.get("welcomed_at"):
                 return
             await self.send_replies(turn_context, await self.engine.welcome(turn))
-            flags["welcomed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+            flags["welcomed_at"] = clock.now().isoformat(timespec="seconds")
             await self.conversation_state.save_changes(turn_context)
 
     # --- references and profile ------------------------------------------------------------------

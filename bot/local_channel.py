@@ -9,14 +9,17 @@ conversation, members) and records every call.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+
+from partner_center import clock
 
 LOCAL_TENANT_ID = "00000000-0000-4000-8000-00000000c5b0"
 BOT_ACCOUNT = {"id": "28:partnerbot-local", "name": "PartnerBot"}
@@ -59,6 +62,33 @@ class ConnectorCall:
                 if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]
 
 
+_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+KEEP_UPLOAD_BYTES = 8 * 1024 * 1024  # uploads up to this size keep their bytes for assertions
+
+
+@dataclass
+class Upload:
+    """A file uploaded through the consent flow: size, fragments, SHA-256 (and the bytes when small)."""
+
+    id: str
+    total: int
+    received: int = 0
+    fragments: int = 0
+    content: bytearray = field(default_factory=bytearray)
+    _digest: Any = field(default_factory=hashlib.sha256, repr=False)
+
+    def add(self, body: bytes) -> None:
+        self.received += len(body)
+        self.fragments += 1
+        self._digest.update(body)
+        if self.total <= KEEP_UPLOAD_BYTES:
+            self.content += body
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+
 class LocalConnector:
     """Run with `await start()` (binds 127.0.0.1:0 unless told otherwise); `service_url` ends with a slash."""
 
@@ -71,13 +101,14 @@ class LocalConnector:
         self._changed = asyncio.Condition()
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
+        self.uploads: dict[str, Upload] = {}
 
     @property
     def service_url(self) -> str:
         return f"http://{self.host}:{self.port}/"
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(client_max_size=64 * 1024 * 1024)  # upload session fragments are up to 60 MiB
         base = "/v3/conversations"
         app.router.add_post(base, self._create_conversation)
         app.router.add_post(base + "/{cid}/activities", self._send)
@@ -86,6 +117,7 @@ class LocalConnector:
         app.router.add_delete(base + "/{cid}/activities/{aid}", self._delete)
         app.router.add_get(base + "/{cid}/members", self._members)
         app.router.add_get(base + "/{cid}/members/{mid}", self._member)
+        app.router.add_put("/upload/{uid}", self._upload)
         return app
 
     async def start(self) -> str:
@@ -184,6 +216,30 @@ class LocalConnector:
         await self._record(ConnectorCall("create_conversation", cid, activity_id, body))
         return web.json_response({"id": cid, "serviceUrl": self.service_url, "activityId": activity_id})
 
+    def upload_info(self, name: str, file_type: str = "pdf") -> dict[str, Any]:
+        """What Teams puts in a fileConsent/invoke accept: an upload session URL (here, on this connector)."""
+        uid = uuid.uuid4().hex
+        return {"name": name, "uploadUrl": f"{self.service_url}upload/{uid}",
+                "contentUrl": f"https://contoso-my.sharepoint.com/personal/files/{name}",
+                "uniqueId": uid, "fileType": file_type}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """A OneDrive upload session: PUT fragments with Content-Range "bytes a-b/total", in order."""
+        uid = request.match_info["uid"]
+        match = _RANGE.match(request.headers.get("Content-Range", ""))
+        if not match:
+            return web.json_response({"error": {"code": "invalidRange"}}, status=400)
+        start, end, total = (int(g) for g in match.groups())
+        upload = self.uploads.setdefault(uid, Upload(uid, total))
+        body = await request.read()
+        if start != upload.received or end - start + 1 != len(body) or total != upload.total or end >= total:
+            return web.json_response({"error": {"code": "invalidRange"}}, status=416)
+        upload.add(body)
+        if upload.received < total:
+            return web.json_response({"nextExpectedRanges": [f"{upload.received}-"]}, status=202)
+        await self._record(ConnectorCall("upload", "", uid, {"size": total, "fragments": upload.fragments}))
+        return web.json_response({"id": uid, "size": total}, status=201)
+
     async def _members(self, request: web.Request) -> web.Response:
         return web.json_response([])
 
@@ -196,7 +252,7 @@ class LocalConnector:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def base_activity(kind: str, *, service_url: str, user: Identity, conversation_id: str,
@@ -261,3 +317,14 @@ def installation_update_activity(action: str = "add", **envelope: Any) -> dict[s
     activity = base_activity("installationUpdate", **envelope)
     activity["action"] = action
     return activity
+
+
+def file_consent_activity(action: str, context: dict[str, Any], upload_info: dict[str, Any] | None = None,
+                          **envelope: Any) -> dict[str, Any]:
+    """What Teams sends when the user accepts or declines a FileConsentCard."""
+    activity = base_activity("invoke", **envelope)
+    activity["name"] = "fileConsent/invoke"
+    activity["value"] = {"type": "fileUpload", "action": action, "context": context,
+                         **({"uploadInfo": upload_info} if upload_info else {})}
+    return activity
+

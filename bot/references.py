@@ -12,11 +12,12 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from botbuilder.core import Storage
 from botbuilder.schema import ConversationReference
+
+from partner_center import clock
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def _reference_dict(reference: ConversationReference) -> dict[str, Any]:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return clock.now().isoformat(timespec="seconds")
 
 
 async def put_reference(storage: Storage, reference: ConversationReference, user_id: str,

@@ -27,11 +27,14 @@ from msrest.universal_http.requests import ClientRetryPolicy
 from bot import plain_json
 from bot.approvals import PeopleRecorder
 from bot.config import Settings, SettingsError
+from bot.files import FileDelivery
+from bot.files import mount as mount_files
 from bot.handler import PartnerBotHandler
 from bot.jobs import poller_hooks
 from bot.proactive import ProactiveNotifier
 from bot.storage import close_storage, make_storage
 from bot.translate import message_invoke_body
+from dialogs.files import FileService
 from dialogs.turn import ConversationEngine
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,7 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 HANDLER = web.AppKey("handler", PartnerBotHandler)
 STORAGE = web.AppKey("storage", Storage)
 NOTIFIER = web.AppKey("notifier", ProactiveNotifier)
+FILES = web.AppKey("files", object)
 
 
 def correlation_id() -> str:
@@ -195,6 +199,15 @@ def create_app(
     app[NOTIFIER] = notifier
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
+
+    files = getattr(engine, "files", None)
+    if isinstance(files, FileService):  # file results: signed links at /api/files/<token>, consent uploads
+        if not files.settings.base_url:
+            files.settings.base_url = settings.public_url()
+        delivery = FileDelivery(files, notifier)
+        handler.file_consent = delivery.on_consent
+        mount_files(app, delivery)
+        app[FILES] = delivery
 
     hooks = poller_hooks(engine)
     if hooks is not None:  # the background job poller runs while the app serves

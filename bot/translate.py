@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
-from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeResponse, ChannelAccount
+from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeResponse, Attachment, ChannelAccount
 
 from dialogs.turn import InvokeResult, Reply, Turn, User
 
@@ -79,7 +79,30 @@ def turn_from_activity(activity: Activity) -> Turn:
         reply_to_id=activity.reply_to_id,
         channel_id=activity.channel_id or "msteams",
         conversation_type=(conversation.conversation_type if conversation else None) or "personal",
+        timezone=user_timezone(activity),
+        file_consent=supports_file_consent(activity),
     )
+
+
+def user_timezone(activity: Activity) -> str | None:
+    """The user's IANA time zone: `localTimezone` on the activity, else Teams' clientInfo entity `timezone`."""
+    zone = getattr(activity, "local_timezone", None)
+    if isinstance(zone, str) and zone.strip():
+        return zone.strip()
+    for entity in activity.entities or []:
+        props = entity.additional_properties or {}
+        if (entity.type or "").lower() == "clientinfo" and isinstance(props.get("timezone"), str):
+            return props["timezone"].strip() or None
+    return None
+
+
+def supports_file_consent(activity: Activity) -> bool:
+    """Teams personal chats have the file consent flow; group chats and channels do not, nor does the Agents
+    Playground (channel msteams too, but its mocked connector is served under /_connector)."""
+    conversation = activity.conversation
+    personal = ((conversation.conversation_type if conversation else None) or "personal") == "personal"
+    service_url = (activity.service_url or "").rstrip("/")
+    return activity.channel_id == "msteams" and personal and not service_url.endswith("/_connector")
 
 
 def activity_from_reply(reply: Reply) -> Activity:
@@ -89,6 +112,12 @@ def activity_from_reply(reply: Reply) -> Activity:
         activity = MessageFactory.attachment(CardFactory.adaptive_card(reply.card), text=reply.text)
     else:
         activity = MessageFactory.text(reply.text or "")
+    for extra in reply.attachments:
+        activity.attachments = [*(activity.attachments or []), Attachment(
+            content_type=extra["contentType"], content=extra.get("content"), content_url=extra.get("contentUrl"),
+            name=extra.get("name"))]
+    if reply.attachments and reply.card is None and not reply.text:
+        activity.text = None
     if reply.replace_activity_id:
         activity.id = reply.replace_activity_id
     return activity

@@ -12,6 +12,7 @@ from bot.config import Settings
 from dialogs.approvals import ApprovalService, ApprovalSettings
 from dialogs.directory import DirectoryCache
 from dialogs.engine import Engine
+from dialogs.files import FileService, FileSettings, file_sources
 from dialogs.jobs import JobService, JobSettings, job_kinds
 from dialogs.ops import purchases
 from dialogs.policy import AuditSink, RolePolicy
@@ -98,6 +99,8 @@ def build_engine(settings: Settings, *, client: PartnerCenterClient | None = Non
     client = client or build_client(settings)
     roles = load_roles(settings.roles_file or None)
     audit = audit or StorageAuditLog(storage if storage is not None else make_storage(settings))
+    jobs = build_jobs(settings, client)
+    jobs.audit = audit
     return Engine(
         registry,
         client,
@@ -106,7 +109,8 @@ def build_engine(settings: Settings, *, client: PartnerCenterClient | None = Non
         audit=audit,
         directory=DirectoryCache(client),
         purchases=build_approvals(settings, client, roles, audit),
-        jobs=build_jobs(settings, client),
+        jobs=jobs,
+        files=FileService(client, file_sources, settings=FileSettings.from_env(dict(settings.env))),
     )
 
 
@@ -114,7 +118,7 @@ def build_jobs(settings: Settings, client: PartnerCenterClient) -> JobService:
     """Background jobs; bound to the app's storage and proactive notifier when the bot app attaches it."""
     from bot.jobs import bind
 
-    return JobService(client, job_kinds, settings=JobSettings.from_env(settings.env), binder=bind)
+    return JobService(client, job_kinds, settings=JobSettings.from_env(dict(settings.env)), binder=bind)
 
 
 def uses_sandbox_limits(settings: Settings, client: PartnerCenterClient) -> bool:

@@ -18,6 +18,7 @@ from cards.elements import (
     facts,
     heading,
     json_size,
+    shorten,
     subheading,
     submit,
     table,
@@ -35,11 +36,27 @@ from cards.text import (
     has_key,
     is_empty_date,
     join_list,
+    parse_datetime,
     placeholders,
     t,
     yes_no,
 )
-from cards.view_spec import Button, Chart, ChartKind, Field, Fmt, Link, Record, Table, View, When, label_key_candidates
+from cards.view_spec import (
+    Button,
+    Chart,
+    ChartKind,
+    Cond,
+    Field,
+    Fmt,
+    Link,
+    Note,
+    Record,
+    Table,
+    View,
+    When,
+    conditions,
+    label_key_candidates,
+)
 
 # A value that is a list names at most this many entries ("Plan 1, ..., Plan 6 and 6 more").
 MAX_LISTED = 6
@@ -53,7 +70,15 @@ Scopes = Sequence[Any]
 
 
 def _dig(node: Any, path: str) -> Any:
-    for part in path.split("."):
+    parts = path.split(".")
+    for index, part in enumerate(parts):
+        if part == "*":  # every element of a list: the distinct non-empty values of the rest of the path
+            if not isinstance(node, list):
+                return None
+            rest = ".".join(parts[index + 1:])
+            found = [_dig(item, rest) if rest else item for item in node]
+            values = [v for v in found if not _empty(v)]
+            return list({json_key(v): v for v in values}.values()) or None
         if isinstance(node, Mapping):
             node = node.get(part)
         elif isinstance(node, Sequence) and not isinstance(node, str) and part.isdigit():
@@ -64,6 +89,10 @@ def _dig(node: Any, path: str) -> Any:
         if node is None:
             return None
     return node
+
+
+def json_key(value: Any) -> str:
+    return repr(value)
 
 
 def _empty(value: Any) -> bool:
@@ -98,11 +127,24 @@ def _plain(value: Any, locale: str) -> str:
 
 def format_field(f: Field, scopes: Scopes, locale: str) -> str | None:
     """The field's value as shown, or None when there is nothing to show (an "always" field shows "—")."""
+    if not _all(f.when, scopes):
+        return None
     value = lookup(scopes, f.where)
+    if f.differs and not _empty(value) and str(value) == str(lookup(scopes, f.differs)):
+        return None
     if f.fmt in (Fmt.DATE, Fmt.DATETIME) and not _empty(value) and is_empty_date(value):
         value = None
+    if f.end and f.fmt == Fmt.DATE:
+        end = lookup(scopes, f.end)
+        if (_empty(value) or is_empty_date(value)) and (_empty(end) or is_empty_date(end)):
+            return t("common.none", locale) if f.always else None
+        return t("common.range", locale, start=format_date(value, locale), end=format_date(end, locale))
     if _empty(value):
         return t("common.none", locale) if f.always else None
+    if isinstance(value, list) and f.fmt not in (Fmt.TEXT, Fmt.PERSON, Fmt.ADDRESS):
+        shown = sorted({format_field(Field(f.name, "v", f.fmt, f.enum, f.currency, unit=f.unit), [{"v": v}], locale)
+                        or "" for v in value} - {""})
+        return join_list(shown, locale) or None
     if f.fmt == Fmt.DATE:
         return format_date(value, locale)
     if f.fmt == Fmt.DATETIME:
@@ -120,7 +162,44 @@ def format_field(f: Field, scopes: Scopes, locale: str) -> str | None:
         return yes_no(bool(value), locale)
     if f.fmt == Fmt.TERM:
         return format_term(value, locale)
+    if f.fmt == Fmt.PERSON:
+        return _person(value) if isinstance(value, Mapping) else _plain(value, locale)
+    if f.fmt == Fmt.ADDRESS:
+        return _address(value) if isinstance(value, Mapping) else _plain(value, locale)
+    if f.max_chars:
+        return shorten(_plain(value, locale), f.max_chars, locale)
+    if f.fmt == Fmt.COUNT:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return _plain(value, locale)
+        number = format_number(value, locale)  # units are written with {n} or {count}
+        return t(f"{f.unit}.{'one' if value == 1 else 'other'}", locale, n=number, count=number)
     return _plain(value, locale)
+
+
+def _person(contact: Mapping[str, Any]) -> str | None:
+    name = " ".join(str(contact[k]) for k in ("firstName", "lastName") if contact.get(k))
+    email = contact.get("email")
+    return f"{name} ({email})" if name and email else (name or (str(email) if email else None))
+
+
+def _address(address: Mapping[str, Any]) -> str | None:
+    parts = [address.get("addressLine1"), address.get("addressLine2"), address.get("city"),
+             address.get("state") or address.get("region"), address.get("postalCode"), address.get("country")]
+    return ", ".join(str(p) for p in parts if p) or None
+
+
+def note_text(op_id: str, note: Note, scopes: Scopes, locale: str) -> str | None:
+    """The note's sentence, or None when its condition fails, its value is empty or is a date that never comes."""
+    if not _all(note.when, scopes):
+        return None
+    if note.value is None:
+        return t(f"view.{op_id}.note.{note.name}", locale)
+    if note.value.fmt in (Fmt.DATE, Fmt.DATETIME):
+        parsed = parse_datetime(lookup(scopes, note.value.where))
+        if parsed is None or parsed.year >= 9999 or parsed.year <= 1:
+            return None
+    shown = format_field(note.value, scopes, locale)
+    return None if shown is None else t(f"view.{op_id}.note.{note.name}", locale, value=shown)
 
 
 def field_label(op_id: str, f: Field, locale: str) -> str:
@@ -130,11 +209,17 @@ def field_label(op_id: str, f: Field, locale: str) -> str:
     return t(shared, locale)
 
 
-def _fill(key: str, scopes: Scopes, locale: str, args: Mapping[str, str] | None = None) -> str:
-    """Text `key` with each {placeholder} read from `args` paths or the same-named key of the scopes."""
+def _fill(key: str, scopes: Scopes, locale: str, args: Mapping[str, str] | None = None,
+          plain: bool = False) -> str:
+    """Text `key` with each {placeholder} read from `args` paths or the same-named key of the scopes.
+
+    With `plain`, a placeholder without a value switches to the text `<key>.plain` (which has none).
+    """
     values = {}
     for name in placeholders(catalog("en-US")[key]):
         value = lookup(scopes, (args or {}).get(name, name))
+        if _empty(value) and plain:
+            return t(f"{key}.plain", locale)
         values[name] = "?" if _empty(value) else _plain(value, locale)
     return t(key, locale, **values)
 
@@ -143,28 +228,42 @@ def link_payload(link: Link, scopes: Scopes) -> dict[str, Any] | None:
     """The {"pb":"run"} payload of a link, or None when one of its params has no value here."""
     params = {}
     for name, path in link.params:
-        value = lookup(scopes, path)
+        value = path[1:] if path.startswith("=") else lookup(scopes, path)  # "=won": a literal value
         if _empty(value) or isinstance(value, Mapping | list):
             return None
         params[name] = value if isinstance(value, int | float | bool) else str(value)
     return actions.run(link.op, params)
 
 
-def _holds(when: When | None, scopes: Scopes) -> bool:
-    if when is None:
-        return True
+def _holds(when: When, scopes: Scopes) -> bool:
     value = lookup(scopes, when.path)
+    if isinstance(value, bool):
+        value = "true" if value else "false"
     hit = str(value).strip().lower() in {v.lower() for v in when.values} if not _empty(value) else False
     return hit != when.negate
+
+
+def _all(cond: Cond, scopes: Scopes) -> bool:
+    return all(_holds(when, scopes) for when in conditions(cond))
+
+
+def _any(cond: Cond, scopes: Scopes) -> bool:
+    return any(_holds(when, scopes) for when in conditions(cond))
 
 
 # ----------------------------------------------------------------------------------------------- parts
 
 
-def _record(op_id: str, record: Record, result: Mapping[str, Any], locale: str) -> dict[str, Any] | None:
+def _record(op_id: str, record: Record, result: Mapping[str, Any], locale: str) -> list[dict[str, Any] | None]:
     source = lookup([result], record.source) if record.source else result
     scopes = [source or {}, result]
-    return facts((field_label(op_id, f, locale), format_field(f, scopes, locale)) for f in record.fields)
+    notes = []
+    for note in record.notes:
+        sentence = note_text(op_id, note, scopes, locale)
+        if sentence is not None:
+            notes.append(text(sentence, color="Attention", weight="Bolder") if note.attention
+                         else text(sentence, subtle=True, spacing="None"))
+    return [*notes, facts((field_label(op_id, f, locale), format_field(f, scopes, locale)) for f in record.fields)]
 
 
 def _items(tbl: Table | Chart, result: Mapping[str, Any]) -> list[Any]:
@@ -174,28 +273,59 @@ def _items(tbl: Table | Chart, result: Mapping[str, Any]) -> list[Any]:
 
 def _row(op_id: str, tbl: Table, item: Mapping[str, Any], result: Mapping[str, Any], locale: str) -> dict[str, Any]:
     scopes = [item, result]
-    if tbl.title_key:
-        title = _fill(f"view.{op_id}.row", [item], locale)
-    else:
-        value = lookup([item], tbl.title) if tbl.title else None
-        title = "?" if _empty(value) else _plain(value, locale)
+    title = _row_title(op_id, tbl, item, result, locale)
     details = []
     for column in tbl.columns:
+        if isinstance(column, Note):
+            details.append(note_text(op_id, column, scopes, locale))
+            continue
         shown = format_field(column, scopes, locale)
         if shown is not None and column.labelled:
             label = field_label(op_id, column, locale)
             shown = f"{label}{'' if label.endswith('：') else ' '}{shown}"  # a full-width colon has its own space
         details.append(shown)
     action = link_payload(tbl.action, scopes) if tbl.action else None
-    attention = tbl.attention is not None and _holds(tbl.attention, [item])
-    return list_row(title, details, open_action=action, attention=attention)
+    attention = _any(tbl.attention, [item])
+    row = list_row(title, details, open_action=action, attention=attention)
+    body = format_field(tbl.body, scopes, locale) if tbl.body is not None else None
+    if body:
+        row["items"].append(text(body, spacing="None"))
+    return row
+
+
+def _row_title(op_id: str, tbl: Table, item: Mapping[str, Any], result: Mapping[str, Any], locale: str) -> str:
+    if tbl.title_key:
+        return _fill(f"view.{op_id}.row", [item], locale)
+    if isinstance(tbl.title, Field):
+        return format_field(tbl.title, [item, result], locale) or "?"
+    value = lookup([item], tbl.title) if tbl.title else None
+    return "?" if _empty(value) else _plain(value, locale)
+
+
+def _facts_block(op_id: str, tbl: Table, items: Sequence[Mapping[str, Any]], result: Mapping[str, Any],
+                 locale: str) -> dict[str, Any] | None:
+    """Each item as one fact: its title, and its columns' values joined."""
+    pairs = []
+    for item in items[: tbl.limit]:
+        values = [format_field(c, [item, result], locale) for c in tbl.columns if isinstance(c, Field)]
+        shown = "  ·  ".join(v for v in values if v)
+        if shown:
+            pairs.append((_row_title(op_id, tbl, item, result, locale), shown))
+    return facts(pairs)
+
+
+def _sorted(tbl: Table, items: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    if not tbl.sort:
+        return items
+    return sorted(items, key=lambda item: str(lookup([item], tbl.sort) or ""), reverse=tbl.descending)
 
 
 def _grid(op_id: str, tbl: Table, items: Sequence[Mapping[str, Any]], result: Mapping[str, Any], locale: str,
           room: int) -> tuple[dict[str, Any] | None, int]:
     """A Table element (header row + one row per item) fitted into `room` bytes; returns it and rows shown."""
-    headers = [field_label(op_id, c, locale) for c in tbl.columns]
-    rows = [[format_field(c, [item, result], locale) or t("common.none", locale) for c in tbl.columns]
+    columns = [c for c in tbl.columns if isinstance(c, Field)]
+    headers = [field_label(op_id, c, locale) for c in columns]
+    rows = [[format_field(c, [item, result], locale) or t("common.none", locale) for c in columns]
             for item in items[: tbl.limit]]
     empty_size = json_size(table(headers, []))
     sizes = [json_size(table(headers, [row])) - empty_size for row in rows]
@@ -207,7 +337,12 @@ def _grid(op_id: str, tbl: Table, items: Sequence[Mapping[str, Any]], result: Ma
 def _rows_block(op_id: str, tbl: Table, items: Sequence[Mapping[str, Any]], result: Mapping[str, Any],
                 locale: str, room: int) -> list[dict[str, Any]]:
     """A non-paged list (a section's): rows or a grid fitted into `room`, with a note when some are left out."""
-    if tbl.grid:
+    items = _sorted(tbl, list(items))
+    if tbl.facts:
+        block = _facts_block(op_id, tbl, items, result, locale)
+        shown = min(len(items), tbl.limit)
+        body = [block] if block else []
+    elif tbl.grid:
         grid, shown = _grid(op_id, tbl, items, result, locale, room)
         body = [grid] if grid else []
     else:
@@ -217,7 +352,8 @@ def _rows_block(op_id: str, tbl: Table, items: Sequence[Mapping[str, Any]], resu
     if not items:
         body.append(text(t("common.list_empty", locale), subtle=True))
     elif shown < len(items):
-        body.append(text(t("common.not_shown_narrow", locale, count=str(len(items) - shown)), subtle=True))
+        body.append(text(t("common.more_not_shown", locale, count=format_number(len(items) - shown, locale)),
+                         subtle=True))
     return body
 
 
@@ -269,7 +405,7 @@ def _chart(op_id: str, chart: Chart, result: Mapping[str, Any], locale: str) -> 
 def _buttons(op_id: str, buttons: Sequence[Button], result: Mapping[str, Any], locale: str) -> list[dict[str, Any]]:
     out = []
     for button in buttons:
-        if not _holds(button.when, [result]):
+        if not _all(button.when, [result]):
             continue
         payload = link_payload(button.link, [result])
         if payload is not None:
@@ -297,20 +433,23 @@ def render_view(
     this page's own payload (`current`, to continue an over-full page); the main table then pages like every
     list card. Without `items` the main table lists `result[view.table.items]`.
     """
-    title = _fill(f"view.{op_id}.title", [result], locale, dict(view.title_args))
+    title = _fill(f"view.{op_id}.title", [result], locale, dict(view.title_args), view.plain_title)
     intro: list[dict[str, Any] | None] = []
     if view.record is not None:
-        intro.append(_record(op_id, view.record, result, locale))
+        intro += _record(op_id, view.record, result, locale)
     if view.chart is not None:
         intro += _chart(op_id, view.chart, result, locale)
     for section in view.sections:
         part: list[dict[str, Any] | None] = []
         if section.record is not None:
-            part.append(_record(op_id, section.record, result, locale))
+            part += _record(op_id, section.record, result, locale)
         if section.table is not None:
             rows = _items(section.table, result)
             if rows:
                 part += _rows_block(op_id, section.table, rows, result, locale, _SECTION_BUDGET)
+        if section.text is not None:
+            shown = format_field(section.text, [result], locale)
+            part.append(text(shown) if shown else None)
         if any(part):
             intro += [subheading(t(f"view.{op_id}.section.{section.name}", locale), separator=True), *part]
     intro = [element for element in intro if element]
@@ -318,8 +457,11 @@ def render_view(
     tbl = view.table
     if tbl is None:
         return adaptive_card([heading(title), *intro], buttons, locale=locale, fallback_text=title)
-    rows = list(items) if items is not None else _items(tbl, result)
-    empty_text = _fill(f"view.{op_id}.empty", [result], locale, dict(view.title_args))
+    rows = list(items) if items is not None else _sorted(tbl, _items(tbl, result))
+    empty_text = _fill(f"view.{op_id}.empty", [result], locale, dict(view.title_args), view.plain_title)
+    if tbl.facts:
+        block = _facts_block(op_id, tbl, rows, result, locale) if rows else text(empty_text, subtle=True)
+        return adaptive_card([heading(title), *intro, block], buttons, locale=locale, fallback_text=title)
     if tbl.grid:
         return _grid_card(op_id, tbl, title, intro, rows, result, buttons, locale, more, empty_text)
     if items is None and len(rows) > tbl.limit:  # a capped, non-paged list: say how many were left out

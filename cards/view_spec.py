@@ -30,45 +30,9 @@ class Fmt(StrEnum):
     ENUM = "enum"  # enum label from `enum.<Field.enum>.<value>`, unknown values verbatim
     YES_NO = "yes_no"
     TERM = "term"  # ISO-8601 duration: P1Y -> 1 year
-
-
-@dataclass(frozen=True)
-class Field:
-    """One shown value: a fact in a record, a column in a table, a series in a chart.
-
-    `name` names the label (`view.<op>.field.<name>`, else `field.<name>`); `path` says where the value is
-    (defaults to `name`). `currency` is the path of the currency code for MONEY; `enum` the enum group for ENUM.
-    `always` shows "—" for an empty value instead of leaving the fact out. `labelled` puts the label before the
-    value on a list row ("Quantity 5"); list rows otherwise show bare values.
-    """
-
-    name: str
-    path: str = ""
-    fmt: Fmt = Fmt.TEXT
-    enum: str = ""
-    currency: str = ""
-    always: bool = False
-    labelled: bool = False
-
-    @property
-    def where(self) -> str:
-        return self.path or self.name
-
-
-@dataclass(frozen=True)
-class Link:
-    """A follow-up operation started from a button or a row: `op` with params read from paths.
-
-    Build with `Link.to("orders.get", customer="customer.id", order="id")`. A link whose params do not all
-    resolve is left out (no button that cannot work).
-    """
-
-    op: str
-    params: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def to(cls, op: str, **params: str) -> Link:
-        return cls(op, tuple(params.items()))
+    PERSON = "person"  # a contact {firstName, lastName, email}: "Ada Lovelace (ada@contoso.com)"
+    ADDRESS = "address"  # an address {addressLine1, city, postalCode, country, ...} on one line
+    COUNT = "count"  # a number with its unit, from `<Field.unit>.one/.other` ({n} or {count}): "10 seats"
 
 
 @dataclass(frozen=True)
@@ -80,22 +44,100 @@ class When:
     negate: bool = False
 
 
+# Conditions: one When, or several that must all hold (for Table.attention: any of them).
+Cond = When | tuple[When, ...] | None
+
+
+def conditions(cond: Cond) -> tuple[When, ...]:
+    if cond is None:
+        return ()
+    return (cond,) if isinstance(cond, When) else tuple(cond)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One shown value: a fact in a record, a column in a table, a series in a chart.
+
+    `name` names the label (`view.<op>.field.<name>`, else `field.<name>`); `path` says where the value is
+    (defaults to `name`). `currency` is the path of the currency code for MONEY; `enum` the enum group for ENUM.
+    `always` shows "—" for an empty value instead of leaving the fact out. `labelled` puts the label before the
+    value on a list row ("Quantity 5"); list rows otherwise show bare values. `when` shows the value only when
+    the condition holds; `differs` hides it when it equals the value at that path (a nickname equal to the
+    product name). `unit` is the key prefix of a COUNT ("unit.seat" -> unit.seat.one / unit.seat.other).
+    `end` makes a DATE a period ("9 Feb 2026 – 8 Mar 2026", from `path` to `end`). `max_chars` shortens free
+    text (and says so). A path may use `*` over a list ("invoiceDetails.*.billingProvider"): the distinct
+    values are listed.
+    """
+
+    name: str
+    path: str = ""
+    fmt: Fmt = Fmt.TEXT
+    enum: str = ""
+    currency: str = ""
+    always: bool = False
+    labelled: bool = False
+    when: Cond = None
+    differs: str = ""
+    unit: str = ""
+    end: str = ""
+    max_chars: int = 0
+
+    @property
+    def where(self) -> str:
+        return self.path or self.name
+
+
+@dataclass(frozen=True)
+class Link:
+    """A follow-up operation started from a button or a row: `op` with params read from paths.
+
+    Build with `Link.to("orders.get", customer="customer.id", order="id")`; a value starting with "=" is a
+    literal (`status="=won"`). A link whose params do not all resolve is left out (no button that cannot work).
+    """
+
+    op: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def to(cls, op: str, **params: str) -> Link:
+        return cls(op, tuple(params.items()))
+
+
 @dataclass(frozen=True)
 class Button:
     """A card button that starts `link`. Its title is `view.<op>.action.<name>`."""
 
     name: str
     link: Link
-    when: When | None = None
+    when: Cond = None
     style: str | None = None  # "positive" / "destructive"
 
 
 @dataclass(frozen=True)
+class Note:
+    """A sentence: `view.<op>.note.<name>` with {value} = the formatted `value` field ("Renews on 12 Mar 2026").
+
+    Shown above a record's facts, or as part of a list row's details. Left out when `when` does not hold, when
+    the value is empty, or when it is a date that never comes (Partner Center's 9999-12-31).
+    `attention` draws it in the attention colour.
+    """
+
+    name: str
+    value: Field | None = None
+    when: Cond = None
+    attention: bool = False
+
+
+@dataclass(frozen=True)
 class Record:
-    """Facts about one thing. `source` is the path of the thing within the result ("" = the result itself)."""
+    """Facts about one thing. `source` is the path of the thing within the result ("" = the result itself).
+
+    `notes` are sentences shown above the facts (warnings, "renews on ...").
+    """
 
     fields: tuple[Field, ...]
     source: str = ""
+    notes: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,18 +146,26 @@ class Table:
 
     `items` is the path of the list within the result (ignored for a paged result: the page's items are used).
     `title` is the path of the row title; with `title_key` the row title is the text `view.<op>.row` filled from
-    the item's top-level keys ("Order {id}"). `attention` marks rows (e.g. inactive users) in red.
+    the item's top-level keys ("Order {id}"). `attention` marks rows (e.g. inactive users) in red when any of
+    its conditions holds. A column may be a Note (a sentence in the details line).
     `grid=True` draws a real table with a header row instead (no row action; good for numbers side by side).
-    `limit` caps a non-paged list; the card says how many were left out.
+    `facts=True` shows each item as one fact (title: value of the columns), e.g. amounts by type.
+    `body` is a free-text line under a row's details (a note's text). `sort` orders a non-paged list by a path
+    (`descending` for newest first). `limit` caps a non-paged list; the card says how many were left out.
+    A `title` given as a Field is formatted (an enum label, a date).
     """
 
-    columns: tuple[Field, ...]
-    title: str = ""
+    columns: tuple[Field | Note, ...]
+    title: str | Field = ""
     title_key: bool = False
     action: Link | None = None
     items: str = "items"
-    attention: When | None = None
+    attention: Cond = None
     grid: bool = False
+    facts: bool = False
+    body: Field | None = None
+    sort: str = ""
+    descending: bool = False
     limit: int = 40
 
 
@@ -145,11 +195,12 @@ class Chart:
 
 @dataclass(frozen=True)
 class Section:
-    """A headed part of a detail card (`view.<op>.section.<name>`): facts or a list."""
+    """A headed part of a detail card (`view.<op>.section.<name>`): facts, a list, or a block of free text."""
 
     name: str
     record: Record | None = None
     table: Table | None = None
+    text: Field | None = None
 
 
 @dataclass(frozen=True)
@@ -157,7 +208,9 @@ class View:
     """How an operation's result is shown. Any combination; rendered in this order: record, chart, sections, table.
 
     `title_args` maps title placeholders to paths (default: a placeholder {x} reads result["x"], and a
-    mapping there shows its "name"). `table` is the main list: with a paged result it gets "Show more" and the
+    mapping there shows its "name"). With `plain_title`, a title or empty text whose placeholder has no value
+    here uses `view.<op>.title.plain` / `view.<op>.empty.plain` ("Service requests" without a customer).
+    `table` is the main list: with a paged result it gets "Show more" and the
     empty text `view.<op>.empty`.
     """
 
@@ -167,6 +220,7 @@ class View:
     chart: Chart | None = None
     buttons: tuple[Button, ...] = ()
     title_args: tuple[tuple[str, str], ...] = field(default=())
+    plain_title: bool = False
 
 
 def label_key_candidates(op_id: str, name: str) -> tuple[str, str]:
@@ -182,7 +236,7 @@ def iter_fields(view: View) -> Iterator[Field]:
             yield from record.fields
     for table in (view.table, *(s.table for s in view.sections)):
         if table is not None:
-            yield from (c for c in table.columns if table.grid or c.labelled)
+            yield from (c for c in table.columns if isinstance(c, Field) and (table.grid or c.labelled))
     if view.chart is not None:
         yield view.chart.x
         yield from view.chart.y
@@ -191,8 +245,12 @@ def iter_fields(view: View) -> Iterator[Field]:
 def view_keys(op_id: str, view: View) -> tuple[list[str], list[tuple[str, ...]]]:
     """Locale keys the view needs: (exact keys, groups of alternatives of which one must exist)."""
     keys = [f"view.{op_id}.title"]
+    if view.plain_title:
+        keys.append(f"view.{op_id}.title.plain")
     if view.table is not None:
         keys.append(f"view.{op_id}.empty")
+        if view.plain_title:
+            keys.append(f"view.{op_id}.empty.plain")
         if view.table.title_key:
             keys.append(f"view.{op_id}.row")
     for section in view.sections:
@@ -202,5 +260,14 @@ def view_keys(op_id: str, view: View) -> tuple[list[str], list[tuple[str, ...]]]
     if view.chart is not None:
         keys.append(f"view.{op_id}.chart")
     keys += [f"view.{op_id}.action.{b.name}" for b in view.buttons]
+    notes = [n for r in (view.record, *(s.record for s in view.sections)) if r is not None for n in r.notes]
+    notes += [c for t in (view.table, *(s.table for s in view.sections)) if t is not None
+              for c in t.columns if isinstance(c, Note)]
+    keys += [f"view.{op_id}.note.{n.name}" for n in notes]
+    fields = [*iter_fields(view), *(n.value for n in notes if n.value is not None)]
+    for table in (view.table, *(s.table for s in view.sections)):
+        if table is not None:
+            fields += [c for c in table.columns if isinstance(c, Field)]
+    keys += [f"{f.unit}.{form}" for f in fields if f.fmt == Fmt.COUNT for form in ("one", "other")]
     alternatives = [label_key_candidates(op_id, f.name) for f in iter_fields(view)]
     return list(dict.fromkeys(keys)), list(dict.fromkeys(alternatives))

@@ -24,7 +24,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from cards.conversation import explain_partner_center_error
@@ -38,6 +38,7 @@ from dialogs.context import OperationContext
 from dialogs.policy import AuditSink, MemoryAudit, RolePolicy
 from dialogs.registry import Operation, Preview, Registry
 from dialogs.turn import InvokeResult, Reply, Turn, User
+from partner_center import clock as pc_clock
 from partner_center import errors
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class ApprovalSettings:
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    return pc_clock.now()
 
 
 def definitive(exc: errors.PartnerCenterError) -> bool:

@@ -13,10 +13,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from cards import files as file_cards
 from cards import jobs as job_cards
 from dialogs import views
 from dialogs.context import OperationContext
 from dialogs.directory import DirectoryCache
+from dialogs.files import FileRejected, FileRequest, FileService
 from dialogs.flow import expired, find_flow_owner, new_flow, user_slot
 from dialogs.fresh import turn_scope
 from dialogs.jobs import JobRequest, JobService, utc_now
@@ -65,6 +67,7 @@ class Engine:
         directory: DirectoryCache | None = None,
         purchases: PurchaseGate | None = None,
         jobs: JobService | None = None,
+        files: FileService | None = None,
     ) -> None:
         self.registry = registry
         self.client = client
@@ -74,6 +77,7 @@ class Engine:
         self.directory = directory
         self.purchases = purchases
         self.jobs = jobs
+        self.files = files
 
     # ----- entry points -------------------------------------------------------------------------------
 
@@ -87,6 +91,8 @@ class Engine:
             attach(notifier)
         if self.jobs is not None:
             self.jobs.attach_notifier(notifier)
+        if self.files is not None:
+            self.files.attach_notifier(notifier)
 
     async def on_invoke(self, turn: Turn, state: dict[str, Any]) -> InvokeResult:
         if self.purchases is not None:
@@ -298,7 +304,9 @@ class Engine:
                                         "directory": self.directory,  # partner-wide scans reuse its list
                                         "conversation_id": turn.conversation_id,
                                         "now": self.jobs.clock() if self.jobs is not None else utc_now(),
-                                        "conversation_type": turn.conversation_type})
+                                        "conversation_type": turn.conversation_type,
+                                        "timezone": turn.timezone,
+                                        "file_consent": turn.file_consent})
 
     async def _gather(self, turn: Turn, slot: dict[str, Any], op: Operation) -> list[Reply] | None:
         """Fill, resolve and validate every parameter; return the question to ask, or None when complete."""
@@ -533,6 +541,8 @@ class Engine:
             replies.append(Reply(text=outcome.message))
         if isinstance(outcome.job, JobRequest):
             replies.append(await self._start_job(ctx, outcome.job))
+        if isinstance(outcome.file, FileRequest):
+            replies.append(await self._offer_file(ctx, outcome.file))
         if (op.card is not None or op.view is not None) and outcome.data is not None:
             if isinstance(outcome.data, ListPage):
                 outcome.data.op = op.id
@@ -551,6 +561,22 @@ class Engine:
                                     conversation_id=str(ctx.extras.get("conversation_id") or ""),
                                     locale=ctx.locale)
         return Reply(text=views.t("jobs.started", ctx.locale, what=job.summary), meta={"job_id": job.id})
+
+    async def _offer_file(self, ctx: OperationContext, request: FileRequest) -> Reply:
+        """A file result: a consent card in a Teams personal chat, else a signed download link."""
+        if self.files is None or not self.files.bound:
+            return Reply(text=views.t("files.unavailable", ctx.locale))
+        try:
+            offer, payload = await self.files.offer(
+                request, user_id=ctx.user.id, conversation_id=str(ctx.extras.get("conversation_id") or ""),
+                consent=bool(ctx.extras.get("file_consent")), locale=ctx.locale)
+        except FileRejected as exc:
+            log.warning("file %s not offered: %s", request.source, exc)
+            return Reply(text=views.t("files.rejected", ctx.locale, name=request.name))
+        if offer.delivery == "consent":
+            return Reply(attachments=[payload], meta={"file_offer": offer.id})
+        return Reply(card=file_cards.download_link(offer.to_dict(), payload["link"], ctx.locale),
+                     meta={"file_offer": offer.id})
 
     async def _list_jobs(self, turn: Turn) -> list[Reply]:
         if self.jobs is None or not self.jobs.bound:

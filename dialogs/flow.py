@@ -7,8 +7,9 @@ the dialog where it stopped.
 from __future__ import annotations
 
 import secrets
-import time
 from typing import Any
+
+from partner_center import clock
 
 FLOW_TTL_SECONDS = 24 * 3600
 
@@ -28,7 +29,7 @@ def new_flow(op_id: str, user_id: str, raw: dict[str, Any], text: str | None = N
         "options": [],
         "confirmed": False,
         "text": text,
-        "created": now if now is not None else time.time(),
+        "created": now if now is not None else clock.timestamp(),
     }
 
 
@@ -50,4 +51,4 @@ def find_flow_owner(state: dict[str, Any], flow_id: str) -> str | None:
 
 
 def expired(flow: dict[str, Any], now: float | None = None) -> bool:
-    return (now if now is not None else time.time()) - float(flow.get("created", 0)) > FLOW_TTL_SECONDS
+    return (now if now is not None else clock.timestamp()) - float(flow.get("created", 0)) > FLOW_TTL_SECONDS

@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import Any
 
 from dialogs.approval_store import VersionedDocs
+from partner_center import clock as pc_clock
 from partner_center import errors
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,8 @@ Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
-    """The default clock (the only place jobs read the wall clock)."""
-    return datetime.now(UTC)
+    """The default clock: the process clock (partner_center.clock), the only place jobs read the time."""
+    return pc_clock.now()
 
 
 def _iso(value: datetime) -> str:
@@ -401,6 +402,7 @@ class JobService:
         self.settings = settings or JobSettings()
         self.owner = owner or f"{socket.gethostname()}/{uuid.uuid4().hex[:8]}"
         self.binder = binder
+        self.audit: Any = None  # an AuditSink: how each job ended is recorded once, by the instance that ended it
         self.store: JobStore | None = None
         self.announce: Announcer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -575,7 +577,29 @@ class JobService:
             return (await self.store.load(job.id)) or job
         if stored.finished:
             log.info("job %s (%s) %s after %d poll(s)", job.id, job.kind, stored.status.value, stored.attempts)
+            await self._record(stored)
         return stored
+
+    async def _record(self, job: JobRecord) -> None:
+        """The audit entry for the end of a job (the change that started it was recorded when it was asked)."""
+        if self.audit is None:
+            return
+        customer = {k: str(v) for k, v in (("id", job.params.get("customer_id")),
+                                            ("name", job.params.get("customer"))) if v}
+        entry: dict[str, Any] = {
+            "operation": job.kind, "kind": "job", "outcome": job.status.value, "job": job.id,
+            "user": {"id": job.user_id, "name": job.user_name},
+            "parameters": {k: v for k, v in job.params.items() if k != "location" and not isinstance(v, dict | list)},
+            "details": {"attempts": job.attempts, "started": job.created_at, "finished": job.finished_at},
+        }
+        if customer:
+            entry["customer"] = customer
+        if job.message:
+            entry["details"]["message"] = job.message
+        try:
+            await self.audit.append(entry)
+        except Exception:  # noqa: BLE001 - the job ended either way; a failing audit write must show, not stop it
+            log.exception("audit append failed for job %s", job.id)
 
     async def _poll_once(self, job: JobRecord, kind: JobKind) -> PollResult:
         try:

@@ -10,19 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from dialogs.periods import Window, parse_period
-
-try:  # the process-wide injectable clock (partner_center.clock) once it is on main
-    from partner_center.clock import now as _process_now  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - until then, the wall clock
-    def _process_now() -> datetime:
-        return datetime.now(UTC)
+from partner_center import clock as process_clock
 
 # Tests may replace this to line the bot's clock up with the sandbox's (Sandbox.now()).
-clock: Callable[[], datetime] = _process_now
+clock: Callable[[], datetime] = process_clock.now
 
 
 def now() -> datetime:

@@ -124,6 +124,8 @@ class Outcome:
     # Work Partner Center finishes later (`dialogs.jobs.JobRequest`): the dispatcher stores it as a job, tells
     # the user it will post the outcome here, and the background poller announces it once.
     job: Any = None
+    # A result that is a file (`dialogs.files.FileRequest`): delivered by consent card or signed link.
+    file: Any = None
 
 
 Args = dict[str, Any]

@@ -35,6 +35,9 @@ class Turn:
     reply_to_id: str | None = None
     channel_id: str = "msteams"
     conversation_type: str = "personal"  # personal | groupChat | channel
+    timezone: str | None = None  # IANA name Teams reports (activity.localTimezone / clientInfo); periods use it
+    # Teams' file consent flow works here (a Teams personal chat; not group chats, channels, the Playground).
+    file_consent: bool = False
 
 
 @dataclass
@@ -46,6 +49,8 @@ class Reply:
     # When set, the bot layer updates this earlier activity instead of sending a new one.
     replace_activity_id: str | None = None
     kind: Literal["message", "typing"] = "message"
+    # Non-Adaptive-Card attachments as Bot Framework JSON (e.g. Teams FileConsentCard / FileInfoCard).
+    attachments: list[dict[str, Any]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from cards import actions, approvals, billing, conversation, customers, subscriptions, support
+from cards import actions, approvals, conversation
 from cards.conversation import Change, FormField, Option
 from cards.text import enum_label, has_key, t
 from cards.text import yes_no as _yes_no
@@ -180,27 +180,6 @@ def _result(summary: str, details: list[tuple[str, Any]], locale: str,
 # ----------------------------------------------------------------------------------------------- result cards
 
 
-def _rows(page: ListPage, more: Any, *, with_current: bool = True) -> dict[str, Any]:
-    """Arguments every list builder takes: this card's items, the next-page payload, and where it starts."""
-    kwargs: dict[str, Any] = {"more": more, "offset": page.offset}
-    if with_current and page.op:
-        kwargs["current"] = actions.more(page.op, page.params, page.page)
-    return kwargs
-
-
-def subscription_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
-    customer = page.extra.get("customer") or {}
-    return subscriptions.subscription_list(page.items[page.offset:], customer_id=customer.get("id"),
-                                           customer_name=customer.get("name"), locale=locale,
-                                           **_rows(page, more, with_current=False))
-
-
-def subscription_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
-    customer = data.get("customer") or {}
-    return subscriptions.subscription_details(data["subscription"], customer_id=customer.get("id"),
-                                              customer_name=customer.get("name"), locale=locale)
-
-
 def subscription_result(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
     sub, customer = data["subscription"], data.get("customer") or {}
     details = [
@@ -215,51 +194,6 @@ def subscription_result(data: dict[str, Any], *, locale: str, more: Any = None) 
     show = (op_heading("subscriptions.get", locale),
             actions.run("subscriptions.get", {"customer": customer.get("id"), "subscription": sub.get("id")}))
     return _result(data["message"], details, locale, [show])
-
-
-def addon_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
-    customer = page.extra.get("customer") or {}
-    parent = page.extra.get("subscription") or {}
-    return subscriptions.addon_list(page.items[page.offset:],
-                                    parent={"friendlyName": parent.get("name"), "id": parent.get("id")},
-                                    customer_id=customer.get("id"), locale=locale,
-                                    **_rows(page, more, with_current=False))
-
-
-def customer_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
-    return customers.customer_list(page.items[page.offset:], query=page.extra.get("query"), locale=locale,
-                                   **_rows(page, more))
-
-
-def customer_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
-    return customers.customer_details(data, locale=locale)
-
-
-def invoice_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
-    return billing.invoice_list(page.items[page.offset:], locale=locale, **_rows(page, more))
-
-
-def invoice_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
-    return billing.invoice_details(data, locale=locale)
-
-
-def invoice_line_items(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
-    return billing.invoice_line_items(page.items[page.offset:], invoice_id=page.extra["invoice"], locale=locale,
-                                      **_rows(page, more))
-
-
-def balance(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
-    return billing.balance_card(data, locale=locale)
-
-
-def service_request_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
-    customer = page.extra.get("customer") or {}
-    return support.service_request_list(page.items[page.offset:], customer_name=customer.get("name"),
-                                        locale=locale, **_rows(page, more))
-
-
-def service_request_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
-    return support.service_request_details(data, locale=locale)
 
 
 def service_request_result(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:

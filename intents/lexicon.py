@@ -44,6 +44,9 @@ SQL Server Enterprise | Remote Desktop Services CAL | Exchange Server | Microsof
 Microsoft Forms | Microsoft Loop | Loop | Microsoft Fabric | Fabric capacity | GitHub Copilot
 Advanced Threat Protection | Advanced eDiscovery | Information Protection | Azure Information Protection
 Microsoft 365 Business Premium and Office 365 E5 Security
+Microsoft 365 商務進階版 | Microsoft 365 商務標準版 | Microsoft 365 商務基本版 | Microsoft 365 應用程式商務版
+商務進階版 | 商務標準版 | 商務基本版 | Microsoft 365 企業版 E3 | Microsoft 365 企業版 E5 | Office 365 企業版 E3
+Teams 進階版 | Teams 基本版 | Teams 電話標準版 | Power BI 專業版 | Visio 方案 2 | Copilot 商務版
 """
 
 # Abbreviation token -> tokens it stands for (used for both matching and classification).
@@ -187,7 +190,7 @@ for _concept, _words in {
             "whatsapp vacation holiday birthday cinema theatre theater concert train bus airport play playlist jazz "
             "radio podcast podcasts recipes pancakes newspaper magazine library passport tesla car "
             "catering takeout takeaway sandwich sandwiches sushi burger burgers groceries snacks cafeteria "
-            "receipt receipts reimbursement expenses mileage payslip payroll timesheet pto leave sick "
+            "receipt receipts reimbursement mileage payslip payroll timesheet "
             "flights boarding hotels parking wifi printer toner stapler haircut laundry "
             "天氣 笑話 餐廳 機票 電影 健身房 便當 午餐 晚餐 早餐 特休 請假 休假 報銷 收據 計程車 下雨 會議室 飯店 外送 "
             "薪資 打卡 停車",

@@ -24,8 +24,9 @@ from intents.features import features, word_keys
 from intents.lexicon import CONCEPTS, NORMALIZE
 from intents.matcher import Corrector
 from intents.recognizer import NONE_INTENT, RecognitionContext, RecognizerResult
-from intents.slots import MONTH_WORDS, SlotFiller
-from intents.speech_act import is_change, is_question, read_counterpart
+from intents.slots import MONTH_WORDS, SlotFiller, strip_possessive
+from intents.speech_act import asks_about, is_change, read_counterpart
+from intents.tagger import UNTAGGED, SlotTagger, labels_for
 from intents.text import clean_text, has_cjk, tokenize
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ DATA = Path(__file__).parent / "data"
 MODEL_VERSION = "1"
 # the cached model is only valid for the code that produced its features
 _MODEL_SOURCES = ("offline.py", "features.py", "entities.py", "lexicon.py", "classifier.py", "matcher.py",
-                  "customers.py", "numbers.py", "text.py")
+                  "customers.py", "numbers.py", "text.py", "tagger.py")
 
 _CORRECTION = re.compile(r"(?:\bno,?\s+wait\b|\bactually\b|\bi mean\b|\bscratch that\b|\bcorrection\b|\bsorry\b|"
                          r"\bon second thought\b|\bno no\b|\bwait\b|不對|不是|應該是|改成)[,:]?\s*", re.I)
@@ -110,20 +111,29 @@ class _Model:
                                 + MODEL_VERSION.encode()).hexdigest()[:16]
         cache = DATA / "model.cache.json"
         self.classifier: Perceptron | None = None
+        self.tagger: SlotTagger | None = None
         try:
             cached = json.loads(cache.read_text(encoding="utf-8"))
             if cached.get("digest") == digest:
                 self.classifier = Perceptron.from_json(cached["model"])
+                self.tagger = SlotTagger.from_json(cached["tagger"])
         except (OSError, ValueError, KeyError):
             pass
-        if self.classifier is None:
-            data = [(features(word_keys(analyse(r["text"], train_directory), self.corrector)), r["intent"])
-                    for r in rows]
+        if self.classifier is None or self.tagger is None:
+            analyses = [analyse(r["text"], train_directory) for r in rows]
+            data = [(features(word_keys(a, self.corrector)), r["intent"]) for a, r in zip(analyses, rows, strict=True)]
             self.classifier = Perceptron()
             self.classifier.train(data)
+            examples = []
+            for a, r in zip(analyses, rows, strict=True):
+                labels = labels_for(r["text"], r["slots"])
+                if labels is not None and len(labels) == len(a.tokens):
+                    examples.append((a, r["intent"], labels))
+            self.tagger = SlotTagger()
+            self.tagger.train(examples)
             try:
-                cache.write_text(json.dumps({"digest": digest, "model": self.classifier.to_json()}),
-                                 encoding="utf-8")
+                cache.write_text(json.dumps({"digest": digest, "model": self.classifier.to_json(),
+                                             "tagger": self.tagger.to_json()}), encoding="utf-8")
             except OSError:
                 log.info("model cache not writable; retraining on every start")
 
@@ -219,14 +229,26 @@ class OfflineRecognizer:
                     or (intent in _CONVERSATION and intent != NONE_INTENT):
                 ranked = [(NONE_INTENT, max(none_score, 1.0 - score))] + [r for r in ranked if r[0] != NONE_INTENT]
                 intent, score = ranked[0]
-        if is_change(intent) and is_question(text):
+        if is_change(intent) and asks_about(text):
             # speech act before intent: a question about a change is answered by its read counterpart
             asked = intent
             intent = read_counterpart(intent, text)
             ranked = [(intent, score)] + [r for r in ranked if r[0] not in (intent, asked)] + [(asked, score)]
         slots: dict[str, str] = {}
         if intent != NONE_INTENT:
-            slots = model.slot_filler.fill(full, intent, self._intents[intent].slots, focus)
+            allowed = self._intents[intent].slots
+            slots = model.slot_filler.fill(full, intent, allowed, focus)
+            # the learned tagger backs the rules: it fills the slots they left empty, from words they did not use
+            open_slots = [s for s in allowed if s not in slots and s not in UNTAGGED]
+            taken = [(m.start(), m.end()) for v in slots.values() for m in [re.search(re.escape(v), full.text)] if m]
+            tagged = model.tagger.spans(full, intent, allowed) if open_slots else {}
+            for slot, (start, end) in tagged.items():
+                if slot in slots or any(start < b and a < end for a, b in taken):
+                    continue
+                value = full.text[start:end]
+                value = strip_possessive(value) if slot == "customer" else value.strip(" ,;:\"'")
+                if value:
+                    slots[slot] = value
         alternatives = [(i, round(s, 4)) for i, s in ranked if i != intent][:3]
         return RecognizerResult(intent, round(score, 4), slots, alternatives)
 

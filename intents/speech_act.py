@@ -65,6 +65,25 @@ def is_question(text: str) -> bool:
     return text.rstrip().endswith("?") and not _starts_imperative(text)
 
 
+# asking to be shown something is asking about it: "show the Kiosk policy", "pull up our legal profile"
+_DISPLAY = re.compile(_LEAD + r"(?:(?:can|could|would|will)\s+(?:you|u)\s+|please\s+|pls\s+|kindly\s+|"
+                              r"i\s+(?:want|need|'d like|would like)\s+to\s+)*"
+                      r"(?:show|list|display|view|see|pull\s+up|bring\s+up|look\s+up|let\s+me\s+see|tell\s+me|"
+                      r"what'?s|report|summari[sz]e|give\s+me\s+(?:a\s+)?(?:list|overview|summary|report|rundown))\b",
+                      re.I)
+_ZH_DISPLAY = re.compile(r"^\s*(?:請|幫我|麻煩)?\s*(?:顯示|列出|查詢|查看|看一下|給我看)")
+
+
+def asks_about(text: str) -> bool:
+    """A question, or a request to be shown something: either way the user wants to learn, not to change."""
+    text = (text or "").strip()
+    if is_question(text):
+        return True
+    if _CJK.search(text):
+        return bool(_ZH_DISPLAY.match(text))
+    return bool(_DISPLAY.match(text))
+
+
 def _zh_is_question(text: str) -> bool:
     if _ZH_POLITE.search(text) and not re.search(r"誰|是否|有沒有人|還能|來得及", text):
         return False
@@ -188,13 +207,14 @@ def is_change(intent: str) -> bool:
 
 def guard(text: str, result: RecognizerResult,
           refill: Callable[[str], dict[str, str]] | None = None) -> RecognizerResult:
-    """`result` unchanged unless `text` is a question and `result` a change/purchase: then its read counterpart.
+    """`result` unchanged unless `text` asks about something and `result` is a change/purchase: then the read
+    counterpart.
 
     `refill(intent)` recomputes the slots for the counterpart (the offline recognizer reads them again); without
     it the proposal's slots are kept where the counterpart has the same slot (a person whose password was reset
     is not the actor of an audit record, so `user` is dropped there).
     """
-    if not is_change(result.intent) or not is_question(text):
+    if not is_change(result.intent) or not asks_about(text):
         return result
     read = read_counterpart(result.intent, text)
     spec = load_intents().get(read)

@@ -23,6 +23,27 @@ from yarl import URL
 # Hop-by-hop or length headers aiohttp computes itself from the body it sends.
 _SKIP_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"connection"})
 _DEFAULT_TIMEOUT = httpx.Timeout(5.0).as_dict()
+# Request extension asking for a streamed body (the pipeline's `stream()`); without it the body is read whole.
+STREAM_EXTENSION = "partnerbot_stream"
+STREAM_CHUNK = 64 * 1024
+
+
+class _AiohttpStream(httpx.AsyncByteStream):
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
+
+    async def __aiter__(self):  # type: ignore[override]
+        try:
+            async for chunk in self._response.content.iter_chunked(STREAM_CHUNK):
+                yield chunk
+        except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
+            raise httpx.ReadTimeout(str(exc) or "read timed out", request=self._request) from exc
+        except aiohttp.ClientError as exc:
+            raise httpx.ReadError(str(exc) or type(exc).__name__, request=self._request) from exc
+
+    async def aclose(self) -> None:
+        self._response.release()
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -69,6 +90,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         headers = [(k.decode("ascii"), v.decode("ascii")) for k, v in request.headers.raw  # httpx sends ASCII only
                    if k.lower() not in _SKIP_HEADERS]
         body = await request.aread()
+        if request.extensions.get(STREAM_EXTENSION):
+            return await self._streaming(request, headers, body, timeout)
         try:
             async with self._client().request(
                 request.method, URL(str(request.url), encoded=True), headers=headers, data=body or None,
@@ -89,6 +112,23 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except aiohttp.ClientError as exc:
             raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
         return httpx.Response(status, headers=raw_headers, stream=httpx.ByteStream(content), request=request,
+                              extensions={"http_version": b"HTTP/1.1"})
+
+    async def _streaming(self, request: httpx.Request, headers: list[tuple[str, str]], body: bytes,
+                         limits: aiohttp.ClientTimeout) -> httpx.Response:
+        """A response whose body is read chunk by chunk as the caller iterates it (files: statements, exports)."""
+        try:
+            response = await self._client().request(
+                request.method, URL(str(request.url), encoded=True), headers=headers, data=body or None,
+                allow_redirects=False, timeout=limits, compress=None, proxy=self._proxy(request.url))
+        except aiohttp.ClientConnectorError as exc:
+            raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from exc
+        except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
+            raise httpx.ReadTimeout(str(exc) or "read timed out", request=request) from exc
+        except aiohttp.ClientError as exc:
+            raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
+        return httpx.Response(response.status, headers=list(response.raw_headers),
+                              stream=_AiohttpStream(response, request), request=request,
                               extensions={"http_version": b"HTTP/1.1"})
 
     def _proxy(self, url: httpx.URL) -> str | None:

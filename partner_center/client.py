@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .analytics import AnalyticsOperations
 from .audit import AuditOperations
 from .carts import CartsOperations
 from .catalog import CatalogOperations
@@ -22,10 +23,13 @@ from .licenses import LicensesOperations
 from .long_running import LongRunningOperations
 from .orders import OrdersOperations
 from .rate_limit import RateLimiter
+from .reconciliation import ReconciliationOperations
+from .referrals import ReferralsOperations
 from .retry import RetryPolicy
 from .service_requests import ServiceRequestsOperations
 from .subscriptions import SubscriptionsOperations
 from .transport import DEFAULT_BASE_URL, DEFAULT_GRAPH_URL, DEFAULT_PARTNER_API_URL, Pipeline
+from .usage import UsageOperations
 from .users import UsersOperations
 from .utilization import UtilizationOperations
 
@@ -54,6 +58,7 @@ class PartnerCenterClient:
         graph_url: str | None = None,
         partner_api_credential: _TokenProvider | None = None,
         graph_credential: _TokenProvider | None = None,
+        blob_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         """`rate_limit_per_minute=None` (or 0) disables client-side throttling; `rate_limiter` lets several
         clients of the same partner tenant share one budget.
@@ -92,8 +97,13 @@ class PartnerCenterClient:
         self.users = UsersOperations(self._pipeline)
         self.licenses = LicensesOperations(self._pipeline)
         self.audit = AuditOperations(self._pipeline)
+        self.referrals = ReferralsOperations(self._partner_api)
         self.long_running = LongRunningOperations(self._pipeline)
         self.utilization = UtilizationOperations(self._pipeline)
+        self.usage = UsageOperations(self._pipeline)
+        self.analytics = AnalyticsOperations(self._pipeline)
+        # reconciliation v2 (api.md §25) on Graph; export files come from blob storage with a SAS, no token
+        self.reconciliation = ReconciliationOperations(self._graph, blob_transport=blob_transport)
 
     @property
     def base_url(self) -> str:

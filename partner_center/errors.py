@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from . import clock
+
 _MAX_TEXT = 1024
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]+")
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9\-._~+/]+=*")
@@ -182,10 +184,8 @@ def parse_retry_after(value: str | None) -> float | None:
         seconds = float(value)
     except ValueError:
         try:
-            from datetime import UTC, datetime
-
             when = parsedate_to_datetime(value)
-            seconds = (when - datetime.now(UTC)).total_seconds()
+            seconds = (when - clock.now()).total_seconds()
         except (TypeError, ValueError, OverflowError):
             return None
     return max(0.0, seconds)

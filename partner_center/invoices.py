@@ -1,7 +1,11 @@
-"""client.invoices — api.md §12 (B1-B3, B9)."""
+"""client.invoices — api.md §12 (B1-B3, B6, B9-B11)."""
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
+
+from .billing_models import EstimateLink
+from .downloads import Download, download
 from .models import Invoice, InvoiceLineItem, InvoiceSummary
 from .operations import Operations, api_path
 from .paging import Pager
@@ -37,3 +41,27 @@ class InvoicesOperations(Operations):
     async def get_balance(self, *, correlation_id: str | None = None) -> InvoiceSummary:
         """The partner's current account balance (`GET /v1/invoices/summary`)."""
         return await self._get(InvoiceSummary, api_path("invoices", "summary"), correlation_id=correlation_id)
+
+    def statement(self, invoice_id: str, *, correlation_id: str | None = None) -> AbstractAsyncContextManager[Download]:
+        """The invoice's statement PDF (api.md §12.1 B7), streamed: `async with ... as d: async for c in d.chunks()`."""
+        return download(self._pipeline, api_path("invoices", invoice_id, "documents", "statement"),
+                        accept="application/pdf", correlation_id=correlation_id)
+
+    def list_summaries(self, *, correlation_id: str | None = None) -> Pager[InvoiceSummary]:
+        """One balance summary per currency (`GET /v1/invoices/summaries`, api.md §12.1 B10)."""
+        return self._pager(InvoiceSummary, api_path("invoices", "summaries"), None, correlation_id)
+
+    def list_estimate_links(self, currency_code: str, *, correlation_id: str | None = None) -> Pager[EstimateLink]:
+        """Reconciliation estimate download links (B11)."""
+        return self._pager(EstimateLink, api_path("invoices", "estimates", "links"),
+                           {"currencycode": currency_code}, correlation_id)
+
+    def list_unbilled_line_items(
+        self, currency_code: str, period: str = "current", line_item_type: str = "billing_line_items", *,
+        size: int | None = None, correlation_id: str | None = None,
+    ) -> Pager[InvoiceLineItem]:
+        """Unbilled reconciliation (billing) or consumption (usage) lines, v1 (B6). Partner Center retired this for
+        new-commerce periods from March 2026 (api.md §25.5): prefer client.reconciliation for those."""
+        params = {"provider": "onetime", "invoicelineitemtype": _query_word(line_item_type),
+                  "currencycode": currency_code, "period": period, "size": size}
+        return self._pager(InvoiceLineItem, api_path("invoices", "unbilled", "lineitems"), params, correlation_id)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from . import errors
-from .aiohttp_transport import AiohttpTransport
+from .aiohttp_transport import STREAM_EXTENSION, AiohttpTransport
 from .rate_limit import RateLimiter
 from .retry import RetryPolicy
 from .wire import to_wire_value
@@ -63,7 +64,7 @@ def with_api_prefix(uri: str) -> str:
         path = "/" + path
     while path.startswith("//"):
         path = path[1:]
-    if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+    if not (path == API_PREFIX or path.startswith((API_PREFIX + "/", "/partner/v1/"))):  # insights (§18)
         path = API_PREFIX + path
     return f"{path}?{parts.query}" if parts.query else path
 
@@ -207,6 +208,56 @@ class Pipeline:
             waited += delay
             log.info("partner center %s %s: retrying in %.2fs (attempt %d of %d, request id %s)",
                      method, _path_only(path), delay, attempt + 1, policy.max_attempts, request_id)
+            await policy.sleep(delay)
+
+    @asynccontextmanager
+    async def stream(self, method: str, path: str, *, accept: str = "*/*", params: Mapping[str, Any] | None = None,
+                     correlation_id: str | None = None) -> AsyncIterator[httpx.Response]:
+        """A call whose body is read as the caller iterates it (`response.aiter_bytes()`), never held whole.
+
+        Retries (rate limit, token, retry policy) apply until the status line arrives; an error status is raised
+        as the typed error, read from its (small) body."""
+        request_id = new_request_id()
+        correlation_id = correlation_id or self.correlation_id
+        query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None} or None
+        policy = self.retry
+        attempt, waited = 0, 0.0
+        while True:
+            attempt += 1
+            if self.rate_limiter is not None:
+                await self.rate_limiter.acquire()
+            headers = self._headers(await self._token(), request_id, correlation_id, False)
+            headers["Accept"] = accept
+            request = self._http.build_request(method, path, params=query, headers=headers,
+                                               extensions={STREAM_EXTENSION: True})
+            retry_after: float | None = None
+            try:
+                response = await self._http.send(request, stream=True)
+            except httpx.TransportError as exc:
+                failure: errors.PartnerCenterError = errors.ServiceUnreachableError(
+                    f"No response from Partner Center ({type(exc).__name__}).",
+                    request_id=request_id, correlation_id=correlation_id)
+                failure.__cause__ = exc
+            else:
+                if 200 <= response.status_code < 300:
+                    try:
+                        yield response
+                    finally:
+                        await response.aclose()
+                    return
+                content = await response.aread()
+                await response.aclose()
+                failure = errors.error_from_response(response.status_code, response.headers, content,
+                                                     sent_request_id=request_id, sent_correlation_id=correlation_id)
+                if not policy.is_retryable_status(response.status_code):
+                    raise failure
+                retry_after = failure.retry_after
+            if attempt >= policy.max_attempts:
+                raise failure
+            delay = policy.delay_for(attempt, retry_after)
+            if delay is None or waited + delay > policy.total_budget:
+                raise failure
+            waited += delay
             await policy.sleep(delay)
 
     def _success(self, response: httpx.Response, request_id: str, correlation_id: str, attempts: int) -> Response:

@@ -30,12 +30,26 @@ log = logging.getLogger("sandbox")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # Resource modules, each exposing `routes: web.RouteTableDef`. Missing modules are skipped so that areas can
-# be added independently.
+# be added independently. Routes match in this order: money's fixed paths (/invoices/unbilled/...,
+# /subscriptions/usagerecords) come before the {id} routes that would take them for ids.
 ROUTE_MODULES = [
-    "sandbox.routes.admin", "sandbox.routes.token", "sandbox.routes.customers", "sandbox.routes.catalog",
-    "sandbox.routes.subscriptions", "sandbox.routes.carts", "sandbox.routes.orders", "sandbox.routes.audit",
-    "sandbox.routes.utilities", "sandbox.routes.users", "sandbox.routes.billing", "sandbox.routes.support",
+    "sandbox.routes.admin",
+    "sandbox.routes.token",
+    "sandbox.routes.money",
+    "sandbox.routes.customers",
+    "sandbox.routes.catalog",
+    "sandbox.routes.subscriptions",
+    "sandbox.routes.carts",
+    "sandbox.routes.orders",
+    "sandbox.routes.audit",
+    "sandbox.routes.utilities",
+    "sandbox.routes.users",
+    "sandbox.routes.billing",
+    "sandbox.routes.recon",
+    "sandbox.routes.support",
     "sandbox.routes.long_running",
+    "sandbox.routes.referrals",
+    "sandbox.routes.documents",
 ]
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -48,7 +62,7 @@ _SERVER_ID = "sandbox-01"
 # The API path families the sandbox serves on its one port (api.md §23.0): Partner Center (/v1, /webhooks/v1), the
 # Partner API (/partnerapi) and Microsoft Graph (/v1.0, /beta). Auth, faults, body parsing and idempotency apply
 # to all of them.
-_API_PREFIXES = ("/v1", "/webhooks/v1", "/partnerapi", "/v1.0", "/beta")
+_API_PREFIXES = ("/v1", "/webhooks/v1", "/partnerapi", "/v1.0", "/beta", "/partner/v1")  # + §18 insights
 
 
 def _api_path(request: web.Request) -> bool:
@@ -281,7 +295,7 @@ def create_app(config: SandboxConfig | None = None, store: Store | None = None) 
     app[ROUTE_MODULES_KEY] = _load_routes(app)
     if store.get_meta("seeded") is None:
         from sandbox import seed
-        seed.generate(store, customers=config.customers, seed=config.seed, config=config)
+        seed.generate(store, customers=config.customers, seed=config.seed, config=config, now=sandbox.now())
 
     async def _close(_: web.Application) -> None:
         store.close()

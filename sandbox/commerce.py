@@ -143,6 +143,25 @@ def subscription_doc(item: CatalogItem, *, customer_id: str, subscription_id: st
     return doc
 
 
+def roll_terms(doc: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A seeded subscription bought long ago as it stands at `now`: a live (active or suspended) subscription has
+    renewed term after term, so its commitment and billing-cycle ends are the first ones after `now`, never past
+    (the renewals themselves are sandbox.lifecycle.renew_due, also applied on every read)."""
+    if doc.get("status") not in {"active", "suspended"}:
+        return doc
+    renew_due(doc, now)  # the terms, renewals and windows of api.md §23 (sandbox.lifecycle)
+    start = parse_iso(doc["effectiveStartDate"])
+    if "billingCycleEndDate" in doc:
+        cycle_len = timedelta(days=30 if doc.get("billingCycle") == "monthly" else 365)
+        end = parse_iso(doc["billingCycleEndDate"])
+        if end <= now:
+            end = start + ((now - start) // cycle_len + 1) * cycle_len
+            while end <= now:
+                end += cycle_len
+            doc["billingCycleEndDate"] = iso(end)
+    return doc
+
+
 @cache
 def _has_addons(item: CatalogItem) -> bool:
     from sandbox.catalog_data import ITEMS

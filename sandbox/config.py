@@ -60,10 +60,18 @@ class SandboxConfig:
     max_customers: int = 75
     max_subscriptions_per_customer: int = 5
     max_licenses_per_subscription: int = 25
+    # money (api.md §25): reconciliation exports finish this long after the POST (sandbox clock); files split at
+    # this many lines
+    recon_delay_s: float = 0.0
+    recon_lines_per_blob: int = 50_000
+    blob_dir: str = ""  # where export files are written ("" = a temporary directory per app)
+    recon_v1_retired: bool = False  # True: v1 unbilled lines (§12 B6) refuse new-commerce periods from 2026-03
+    # Graph tokens -> scopes; a token listed without PartnerBilling.Read.All gets 403 accessDenied (§25.6 rule 1)
+    graph_scopes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # never print secrets or tokens
         shown = {f.name: getattr(self, f.name) for f in fields(self)
-                 if f.name not in {"dev_token", "app_only_tokens", "clients"}}
+                 if f.name not in {"dev_token", "app_only_tokens", "clients", "graph_scopes"}}
         return f"SandboxConfig({shown})"
 
     @classmethod
@@ -86,4 +94,6 @@ class SandboxConfig:
         faults.seed = cfg.seed
         if env.get("SANDBOX_PROVISIONING_DELAY_S") and "provisioning_delay_s" not in overrides:
             cfg.provisioning_delay_s = float(env["SANDBOX_PROVISIONING_DELAY_S"])
+        if env.get("SANDBOX_RECON_DELAY_S") and "recon_delay_s" not in overrides:
+            cfg.recon_delay_s = float(env["SANDBOX_RECON_DELAY_S"])
         return cfg

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
+from partner_center import clock
 from sandbox.body import Body, to_pascal
 from sandbox.config import SandboxConfig
 from sandbox.envelope import iso, new_guid, public
@@ -50,7 +51,7 @@ class Sandbox:
         self.busy_carts: set[str] = set()  # carts being checked out right now (409 800064)
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self.clock_offset
+        return clock.now() + self.clock_offset
 
     def now_iso(self) -> str:
         return iso(self.now())

@@ -90,7 +90,10 @@ def renew_due(doc: dict[str, Any], now: datetime) -> bool:
         if start is None or start > now:
             break
         changed = True
-        if not doc.get("autoRenewEnabled") or doc.get("status") != "active":
+        if doc.get("status") == "suspended":  # a suspended term rolls on (and stays suspended)
+            _renew(doc, start, reopen=False)
+            continue
+        if not doc.get("autoRenewEnabled"):
             doc["status"] = "expired"
             doc["autoRenewEnabled"] = False
             doc.pop("scheduledNextTermInstructions", None)
@@ -101,7 +104,7 @@ def renew_due(doc: dict[str, Any], now: datetime) -> bool:
     return changed
 
 
-def _renew(doc: dict[str, Any], start: datetime) -> None:
+def _renew(doc: dict[str, Any], start: datetime, *, reopen: bool = True) -> None:
     plan = doc.pop("scheduledNextTermInstructions", None) or {}
     product = plan.get("product") or {}
     if product:
@@ -124,7 +127,7 @@ def _renew(doc: dict[str, Any], start: datetime) -> None:
     months = 1 if doc.get("billingCycle") == "monthly" else 12
     doc["billingCycleEndDate"] = iso(midnight(add_months(start, months)) - timedelta(days=1))
     doc["renewalTermDuration"] = ""
-    if doc.get("productType", {}).get("id") == "OnlineServicesNCE":
+    if reopen and doc.get("productType", {}).get("id") == "OnlineServicesNCE":
         open_window(doc, start, int(doc.get("quantity") or 0))
     attrs = doc.setdefault("attributes", {"objectType": "Subscription"})
     attrs["etag"] = _renewed_etag(str(attrs.get("etag", "")), start)

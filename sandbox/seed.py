@@ -23,11 +23,20 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from partner_center import clock
 from sandbox import catalog_data as cat
-from sandbox.commerce import customer_doc, new_etag, order_doc, order_line, parent_ok, subscription_doc
+from sandbox.commerce import (
+    customer_doc,
+    new_etag,
+    order_doc,
+    order_line,
+    parent_ok,
+    roll_terms,
+    subscription_doc,
+)
 from sandbox.config import SandboxConfig
 from sandbox.envelope import new_guid, new_hex, parse_iso
 from sandbox.store import Store
@@ -203,7 +212,7 @@ def generate(store: Store, customers: int = 40, seed: int = 42,
     started = time.perf_counter()
     config = config or SandboxConfig()
     rng = random.Random(seed)
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     taken: set[str] = set()
     ctx = SeedContext(store=store, rng=rng, now=now, config=config, customers=[], subscriptions={})
     with store.transaction():
@@ -257,6 +266,7 @@ def _seed_subscriptions(ctx: SeedContext, customer: dict, name: str, rng: random
         sub = subscription_doc(item, customer_id=cid, subscription_id=sid, quantity=qty, term=term, cycle=cycle,
                                created=created, order_id=oid, status=status,
                                parent_id=parent["id"] if parent else None, etag=new_etag(rng))
+        roll_terms(sub, now)
         subs.append(sub)
         line = order_line(item, number=0, quantity=qty, term=term, friendly_name=sub["friendlyName"],
                           subscription_id=sid, parent_id=parent["id"] if parent else None)

@@ -11,9 +11,11 @@ import random
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from sandbox import catalog_data as cat
+from sandbox import money_data as money
 from sandbox.envelope import iso, new_guid, parse_iso
 from sandbox.routes.billing import INVOICE_KIND, LINE_KIND, PROVIDERS, invoice_detail, line_key
 from sandbox.routes.support import NEVER, SR_KIND, SUPPORT_TOPICS, new_sr_id, partner_organization
@@ -204,6 +206,10 @@ def seed_billing(ctx: SeedContext) -> None:
     n = len(ctx.customers)
     months = 12 if n <= LARGE else (3 if n <= 3 * LARGE else 1)
     this_month = _month_start(ctx.now)
+    # an invoice is issued 7 days after its month ends, so during the first 7 days of a month the newest issued
+    # one is for two months back: the `months` invoices always end at the newest issued one, the only unpaid one
+    if this_month + timedelta(days=7) > ctx.now:
+        this_month = _add_months(this_month, -1)
     customers = {c["id"]: (c, _customer_fields(ctx, c)) for c in ctx.customers}
     next_g = 24135 + rng.randint(0, 5000)
     invoices: list[dict[str, Any]] = []
@@ -221,7 +227,8 @@ def seed_billing(ctx: SeedContext) -> None:
             customer, fields = customers[cid]
             for sub in subs:
                 _bill_subscription(ctx, rng, customer, fields, sub, recurring, onetime)
-        paid_all = back > 1  # everything but the latest invoices is paid
+        next_date = _add_months(this_month, -back + 2) + timedelta(days=7)  # when the following month is billed
+        paid_all = next_date <= ctx.now  # everything but the latest issued invoices is paid
         for builder in (recurring, onetime):
             if not builder.counts:
                 continue
@@ -289,39 +296,70 @@ def _bill_subscription(ctx: SeedContext, rng: random.Random, customer: dict[str,
     onetime.add("onetime", "billinglineitems", line, subtotal)
 
 
-_METERS = [("Virtual Machines", "D2s v5", "Compute Hours", 0.096, "1 Hour"),
-           ("Storage", "Standard SSD Managed Disks", "E10 LRS Disk", 9.6, "1/Month"),
-           ("Bandwidth", "Rtn Preference: MGN", "Standard Data Transfer Out", 0.087, "1 GB")]
-
-
 def _bill_azure(ctx: SeedContext, rng: random.Random, fields: dict[str, Any], sub: dict[str, Any],
                 onetime: _InvoiceBuilder) -> None:
-    """Azure plan consumption of one month, a few meters, as billed daily-rated usage line items."""
-    for category, sub_category, name, price, unit in _METERS:
-        qty = round(rng.uniform(5, 400), 4)
-        total = round(qty * price, 2)
+    """Azure plan consumption of one billing period as billed daily-rated usage lines, one per meter: the sum of
+    the plan's daily meter quantities (sandbox.money_data), so daily utilization adds up to the invoice."""
+    start, end = onetime.start.date(), (onetime.end + timedelta(seconds=1)).date()
+    end = min(end, getattr(onetime, "usage_end", end))
+    totals = money.meter_totals(sub["id"], money.usage_days(sub, start, end))
+    for meter in money.METERS:
+        if meter.id not in totals:
+            continue
+        qty = totals[meter.id]
+        total = money.wire_money(money.line_cost(meter, qty))
         line = {
             **fields, "subscriptionId": sub["id"], "orderId": sub.get("orderId"),
             "invoiceNumber": onetime.id, "mpnId": ctx.config.partner_mpn_id, "resellerMpnId": None,
-            "productId": "DZH318Z0BPS6", "skuId": "0001", "availabilityId": None, "skuName": "Azure plan",
-            "productName": "Azure plan", "publisherName": "Microsoft", "publisherId": None,
+            "productId": money.AZURE_PLAN_PRODUCT_ID, "skuId": "0001", "availabilityId": None,
+            "skuName": "Azure plan", "productName": "Azure plan", "publisherName": "Microsoft", "publisherId": None,
             "subscriptionDescription": "Azure plan", "chargeStartDate": onetime.start_iso,
             "chargeEndDate": onetime.end_iso, "usageDate": onetime.end_iso,
-            "meterType": "1 Compute Hour" if category == "Virtual Machines" else unit,
-            "meterCategory": category, "meterId": new_guid(rng), "meterSubCategory": sub_category,
-            "meterName": name, "meterRegion": "US West 2", "unitOfMeasure": unit, "resourceLocation": "westus2",
-            "consumedService": f"Microsoft.{category.replace(' ', '')}", "resourceGroup": "rg-prod",
+            "meterType": meter.unit, "meterCategory": meter.category, "meterId": meter.id,
+            "meterSubCategory": meter.subcategory, "meterName": meter.name, "meterRegion": meter.region,
+            "unitOfMeasure": meter.unit, "resourceLocation": "westus2", "consumedService": meter.service,
+            "resourceGroup": "rg-prod",
             "resourceUri": f"/subscriptions/{sub.get('entitlementId') or sub['id']}/resourceGroups/rg-prod",
-            "chargeType": "new", "unitPrice": price, "quantity": qty, "unitType": unit,
-            "billingPreTaxTotal": total, "billingCurrency": "USD", "pricingPreTaxTotal": total,
-            "pricingCurrency": "USD", "entitlementId": sub.get("entitlementId"),
+            "chargeType": "new", "unitPrice": float(meter.price), "quantity": money.wire_qty(qty),
+            "unitType": meter.unit, "billingPreTaxTotal": total, "billingCurrency": "USD",
+            "pricingPreTaxTotal": total, "pricingCurrency": "USD", "entitlementId": sub.get("entitlementId"),
             "entitlementDescription": "Azure subscription 1", "pcToBCExchangeRate": 1,
-            "pcToBCExchangeRateDate": onetime.start_iso, "effectiveUnitPrice": price,
+            "pcToBCExchangeRateDate": onetime.start_iso, "effectiveUnitPrice": float(meter.price),
             "rateOfPartnerEarnedCredit": 0, "hasPartnerEarnedCredit": False,
             "invoiceLineItemType": "usage_line_items", "billingProvider": PROVIDERS["onetime"],
             "attributes": {"objectType": "DailyRatedUsageLineItem"},
         }
         onetime.add("onetime", "usagelineitems", line, total)
+
+
+class _Collector:
+    """Duck-typed _InvoiceBuilder that keeps the lines instead of storing them (unbilled periods)."""
+
+    def __init__(self, config: Any, start: datetime, end: datetime, usage_end: Any) -> None:
+        self.ctx = SimpleNamespace(config=config)
+        self.id, self.type = "", "OneTime"
+        self.start, self.end, self.usage_end = start, end, usage_end
+        self.start_iso, self.end_iso = iso(start), iso(end)
+        self.lines: list[tuple[str, str, dict[str, Any], float]] = []
+
+    def add(self, provider: str, line_type: str, item: dict[str, Any], amount: float) -> None:
+        self.lines.append((provider, line_type, item, amount))
+
+
+def period_lines(config: Any, customer: dict[str, Any], subs: list[dict[str, Any]], start: datetime,
+                 end: datetime, usage_end: Any) -> list[tuple[str, str, dict[str, Any], float]]:
+    """One customer's new-commerce charges for the billing period [start, end] as the seeder bills them
+    (licence charges due in the period; Azure consumption up to the day `usage_end`, exclusive): the unbilled
+    lines of a running or not yet invoiced period (api.md §12 B6, §25 R2). Legacy (office) charges excluded."""
+    collector = _Collector(config, start, end, usage_end)
+    fields = _customer_fields(collector.ctx, customer)  # type: ignore[arg-type]
+    recurring = _Collector(config, start, end, usage_end)
+    for sub in subs:
+        _bill_subscription(collector.ctx, random.Random(0), customer, fields, sub,  # type: ignore[arg-type]
+                           recurring, collector)  # type: ignore[arg-type]
+    for _, _, item, _ in collector.lines:
+        item["invoiceNumber"] = ""
+    return collector.lines
 
 
 # ---- service requests -----------------------------------------------------------------------------------
@@ -389,3 +427,5 @@ def seed_service_requests(ctx: SeedContext) -> None:
             "_customerId": customer["id"] if customer else "", "_agentLocale": "en-US",
         }
         ctx.add(SR_KIND, sr_id, sr, "", status, sr["_customerId"])
+
+import sandbox.seed_referrals  # noqa: E402,F401  (co-sell referrals, api.md §14)

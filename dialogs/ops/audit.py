@@ -17,7 +17,7 @@ from dialogs.context import OperationContext
 from dialogs.paging import ListPage
 from dialogs.periods import parse_period
 from dialogs.registry import Args, Outcome, Param, ParamType, operation
-from partner_center import errors
+from partner_center import clock, errors
 
 PAGE_SIZE = 8
 DEFAULT_DAYS = 30
@@ -95,7 +95,7 @@ def audit_card(page: ListPage, *, locale: str, more: Any = None) -> dict[str, An
            summary="the bot's audit entries and Partner Center's activity records for a period")
 async def audit_records(ctx: OperationContext, args: Args) -> Outcome:
     page = int(ctx.extras.get("page", 0))
-    now = datetime.now(UTC)
+    now = clock.now()
     until = _until(args.get("until"), now)
     start, end, understood = window_for(args.get("period"), until)
     customer = args.get("customer") if isinstance(args.get("customer"), dict) else None

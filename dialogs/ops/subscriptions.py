@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cards.view_spec import Button, Field, Fmt, Link, Note, Record, Table, View, When
 from dialogs import views
 from dialogs.context import OperationContext
 from dialogs.fresh import recent_subscription
@@ -22,6 +23,45 @@ CUSTOMER = Param("customer", ParamType.CUSTOMER, from_context=True)
 SUBSCRIPTION = Param("subscription", ParamType.SUBSCRIPTION, from_context=True)
 ACTIVE_SUBSCRIPTION = Param("subscription", ParamType.SUBSCRIPTION, from_context=True, choices=("active",))
 SUSPENDED_SUBSCRIPTION = Param("subscription", ParamType.SUBSCRIPTION, from_context=True, choices=("suspended",))
+
+# Result views. Paths read the subscription first, then the result ("customer.id").
+_NAME = "friendlyName|offerName|id"
+_END = Field("end", "commitmentEndDate|commitmentEndDateTime", Fmt.DATE)
+_ACTIVE, _SUSPENDED = When("status", ("active",)), When("status", ("suspended",))
+_RENEWS = Note("renews", _END, (_ACTIVE, When("autoRenewEnabled", ("true",))))
+_ENDS = Note("ends", _END, (_ACTIVE, When("autoRenewEnabled", ("true",), negate=True)))
+_SEATS = Field("seats", "quantity", Fmt.COUNT, unit="subscriptions.seats")
+_ROW = Table(
+    title=_NAME,
+    columns=(Field("offer", "offerName", differs=_NAME), Field("status", fmt=Fmt.ENUM, enum="subscription_status"),
+             _SEATS, Field("billing_cycle", "billingCycle", Fmt.ENUM, enum="billing_cycle"), _RENEWS, _ENDS),
+    attention=(When("attentionNeeded", ("true",)), _SUSPENDED),
+    action=Link.to("subscriptions.get", customer="customer.id", subscription="id"))
+SUBSCRIPTION_LIST = View(table=_ROW)
+ADDON_LIST = View(table=_ROW)
+_SUB = {"customer": "customer.id", "subscription": "subscription.id"}
+_IS = "subscription.status"
+SUBSCRIPTION_DETAILS = View(
+    title_args=(("name", "subscription.friendlyName|subscription.offerName|subscription.id"),),
+    record=Record(source="subscription", notes=(
+        Note("attention", when=When("attentionNeeded", ("true",)), attention=True), _RENEWS, _ENDS), fields=(
+        Field("customer", "customer.name"), Field("offer", "offerName"),
+        Field("nickname", "friendlyName", differs="offerName"),
+        Field("status", fmt=Fmt.ENUM, enum="subscription_status"), _SEATS, Field("term", "termDuration", Fmt.TERM),
+        Field("billing_cycle", "billingCycle", Fmt.ENUM, enum="billing_cycle"),
+        Field("commitment_end", _END.path, Fmt.DATE), Field("auto_renew", "autoRenewEnabled", Fmt.YES_NO),
+        Field("start_date", "effectiveStartDate", Fmt.DATE),
+        Field("cancel_until", "cancellationAllowedUntilDate", Fmt.DATE),
+        Field("trial", "isTrial", Fmt.YES_NO, when=When("isTrial", ("true",))),
+        Field("suspension_reasons", "suspensionReasons"), Field("parent_subscription", "parentSubscriptionId"),
+        Field("order_id", "orderId"), Field("subscription_id", "id"))),
+    buttons=(
+        Button("change_seats", Link.to("subscriptions.change_quantity", **_SUB), When(_IS, ("active",)), "positive"),
+        Button("suspend", Link.to("subscriptions.suspend", **_SUB), When(_IS, ("active",))),
+        Button("reactivate", Link.to("subscriptions.reactivate", **_SUB), When(_IS, ("suspended",)), "positive"),
+        Button("cancel", Link.to("subscriptions.cancel", **_SUB), When(_IS, ("active", "suspended")), "destructive"),
+        Button("addons", Link.to("subscriptions.addons", **_SUB),
+               (When(_IS, ("active",)), When("subscription.hasPurchasableAddons", ("true",))))))
 
 _DELTA_UP = re.compile(r"\b(add|adding|plus|increase|increasing|more|extra|another|buy|up by)\b|增加|加", re.I)
 _DELTA_DOWN = re.compile(r"\b(remove|removing|reduce|reducing|decrease|decreasing|minus|fewer|less|drop|cut|"
@@ -68,7 +108,7 @@ def _status_filter(status: str | None) -> set[str] | None:
 
 @operation("subscriptions.list", kind="read", params=[CUSTOMER, Param("status", required=False),
                                                       Param("offer", required=False)],
-           card=views.subscription_list)
+           view=SUBSCRIPTION_LIST)
 async def list_subscriptions(ctx: OperationContext, args: Args) -> Outcome:
     customer = args["customer"]
     statuses = _status_filter(args.get("status"))
@@ -89,13 +129,13 @@ async def list_subscriptions(ctx: OperationContext, args: Args) -> Outcome:
     return Outcome(ListPage([raw(s) for s in items], page, more, params, {"customer": customer}))
 
 
-@operation("subscriptions.get", kind="read", params=[CUSTOMER, SUBSCRIPTION], card=views.subscription_details)
+@operation("subscriptions.get", kind="read", params=[CUSTOMER, SUBSCRIPTION], view=SUBSCRIPTION_DETAILS)
 async def get_subscription(ctx: OperationContext, args: Args) -> Outcome:
     sub = await _subscription(ctx, args)
     return Outcome({"subscription": raw(sub), "customer": args["customer"]})
 
 
-@operation("subscriptions.addons", kind="read", params=[CUSTOMER, SUBSCRIPTION], card=views.addon_list)
+@operation("subscriptions.addons", kind="read", params=[CUSTOMER, SUBSCRIPTION], view=ADDON_LIST)
 async def list_addons(ctx: OperationContext, args: Args) -> Outcome:
     page = int(ctx.extras.get("page", 0))
     cid, sid = args["customer"]["id"], args["subscription"]["id"]

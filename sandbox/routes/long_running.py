@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,7 +27,6 @@ from sandbox.routes.subscriptions import load_subscription
 routes = web.RouteTableDef()
 
 MAX_USAGE_DAYS = 92
-_METERS = (("Virtual Machines", "D2s v5", "1 Hour", 24.0), ("Storage", "Standard LRS Data Stored", "1 GB/Month", 3.5))
 
 
 def _azure(sub: dict[str, Any]) -> bool:
@@ -83,24 +81,12 @@ def _when(request: web.Request, name: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _records(cid: str, sid: str, start: datetime, end: datetime, region: str) -> list[dict[str, Any]]:
-    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
-    out: list[dict[str, Any]] = []
-    while day < end and len(out) < 1000:
-        for category, name, unit, base in _METERS:
-            digest = hashlib.sha256(f"{sid}{day.date()}{name}".encode()).digest()
-            quantity = round(base * (0.5 + digest[0] / 255), 4)
-            out.append({
-                "usageStartTime": iso(day), "usageEndTime": iso(day + timedelta(days=1)),
-                "resource": {"id": hashlib.md5(f"{category}{name}".encode()).hexdigest(),  # noqa: S324 - an id
-                             "name": name, "category": category, "subcategory": "", "region": region},
-                "quantity": quantity, "unit": unit, "infoFields": {},
-                "instanceData": {"resourceUri": f"/subscriptions/{sid}/resourceGroups/rg-demo",
-                                 "location": region, "partNumber": "", "orderNumber": "", "additionalInfo": {}},
-                "attributes": {"objectType": "AzureUtilizationRecord"},
-            })
-        day += timedelta(days=1)
-    return out
+def _records(sb: Any, sub: dict[str, Any], start: datetime, end: datetime, granularity: str) -> list[dict[str, Any]]:
+    """The plan's daily (or hourly) meter quantities from sandbox.money_data, which also bills them on the
+    invoices (so utilization adds up to the billed consumption lines); first 1000 records."""
+    from sandbox.routes.money import utilization_rows
+
+    return utilization_rows(sb, sub, start, end, granularity)[:1000]
 
 
 @routes.get("/v1/customers/{customer_id}/subscriptions/{subscription_id}/utilizations/azure")
@@ -127,8 +113,7 @@ async def azure_utilization(request: web.Request) -> web.Response:
         return empty_response(204, operations.retry_after_header(polled))
     if polled.status == "failed":
         raise not_found(20003, polled.error or "Usage data is not available.")
-    region = (customer.get("companyProfile") or {}).get("country") or "westeurope"
-    items = _records(customer["id"], sub["id"], start, end, str(region).lower())
+    items = _records(sb, sub, start, end, granularity)
     return json_response(collection(items, with_links=False))
 
 

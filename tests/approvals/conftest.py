@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,7 +22,7 @@ from bot.local_channel import ConnectorCall, Identity
 from bot.wiring import build_engine
 from dialogs.approval_state import ApprovalRecord
 from dialogs.approvals import ApprovalService
-from partner_center import PartnerCenterClient
+from partner_center import PartnerCenterClient, clock
 from partner_center.auth import StaticTokenProvider
 from partner_center.retry import RetryPolicy
 from sandbox.config import FaultSettings, SandboxConfig
@@ -52,7 +52,7 @@ def personal(user: Identity) -> str:
 
 class Clock:
     def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
+        self.now = clock.now().replace(microsecond=0)
 
     def __call__(self) -> datetime:
         return self.now

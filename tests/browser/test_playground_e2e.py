@@ -16,8 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from cards.subscriptions import display_name, seats_text
-from cards.text import t
+from cards.text import t, t_count
 from scripts.playground_stack import GROUP_CHAT_ID, MEGAN, SANDBOX_DEV_TOKEN, LocalStack
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -26,6 +25,16 @@ CARD = ".ac-adaptiveCard"
 MESSAGE_BOX = '[data-lexical-editor="true"][role="textbox"]'
 LOCALE = "en-US"
 CUSTOMER_DOMAIN_PREFIX = "contoso."
+
+
+def display_name(sub: dict) -> str:
+    """The name a subscription row shows: its nickname, else its product."""
+    return str(sub.get("friendlyName") or sub.get("offerName") or sub.get("id"))
+
+
+def seats_text(sub: dict, locale: str) -> str | None:
+    quantity = sub.get("quantity")
+    return t_count("subscriptions.seats", quantity, locale) if isinstance(quantity, int) else None
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
@@ -103,7 +112,7 @@ async def test_subscription_card_lists_the_sandbox_subscriptions(page, stack):
     assert subs, "Contoso has subscriptions in the seed"
     name = customer["companyProfile"]["companyName"]
     card = await next_card(page, lambda: send_text(page, "show subscriptions for Contoso"),
-                           has_text=t("subscriptions.list_title", LOCALE, customer=name))
+                           has_text=t("view.subscriptions.list.title", LOCALE, customer=name))
     text = await card.inner_text()
     for sub in subs[:10]:
         assert display_name(sub) in text
@@ -118,10 +127,10 @@ async def test_changing_seats_through_the_cards_changes_the_sandbox(page, stack)
     sub = next(s for s in subs if str(s.get("status", "")).lower() == "active" and s.get("quantity"))
     name, before = display_name(sub), int(sub["quantity"])
     wanted = before + 3
-    listing = page.locator(CARD).filter(has_text=t("subscriptions.list_title", LOCALE,
+    listing = page.locator(CARD).filter(has_text=t("view.subscriptions.list.title", LOCALE,
                                                    customer=customer["companyProfile"]["companyName"])).last
 
-    change_label = t("subscriptions.action_change_seats", LOCALE)
+    change_label = t("view.subscriptions.get.action.change_seats", LOCALE)
     details = await next_card(page, lambda: listing.locator(".ac-selectable", has_text=name).first.click(),
                               has_text=change_label)
     assert name in await details.inner_text()

@@ -15,6 +15,7 @@ from cards_sample_data import (
     LINE_ITEM_ONETIME,
     ORDER,
     SERVICE_REQUEST,
+    SID,
     SUBSCRIBED_SKU,
     USER,
     customer,
@@ -41,32 +42,40 @@ def _declared(op_id: str, data: Any, locale: str, more: dict[str, Any] | None = 
 
 
 BUILDERS: dict[str, Builder] = {
-    "customer_list": lambda loc: cards.customer_list([customer(i) for i in range(8)],
-                                                     more=actions.more("customers.list", {}, 1), locale=loc),
-    "customer_search": lambda loc: cards.customer_list([customer()], query="Cont", locale=loc),
-    "customer_details": lambda loc: cards.customer_details(customer(), locale=loc),
-    "customer_details_minimal": lambda loc: cards.customer_details({"id": CID}, locale=loc),
-    "subscription_list": lambda loc: cards.subscription_list(
-        [subscription(i) for i in range(20)], customer_id=CID, customer_name="Contoso",
-        more=actions.more("subscriptions.list", {"customer": CID}, 1), locale=loc),
-    "subscription_details": lambda loc: cards.subscription_details(subscription(), customer_name="Contoso",
-                                                                   locale=loc),
-    "subscription_details_odd": lambda loc: cards.subscription_details(
-        subscription(status="hibernating", billingCycle="quadrennial", termDuration="P4Y", quantity="lots",
-                     commitmentEndDate="9999-12-10T00:00:00Z", suspensionReasons=["Fraud", "Non-payment"],
-                     attentionNeeded=True, isTrial=True, newThing={"a": 1}), locale=loc),
-    "addon_list": lambda loc: cards.addon_list([subscription(1, parentSubscriptionId="p")], parent=subscription(),
-                                               locale=loc),
-    "service_request_list": lambda loc: cards.service_request_list(
+    "customer_list": lambda loc: _declared("customers.list", ListPage(
+        [customer(i) for i in range(8)], 0, True, {}, {}, op="customers.list"), loc,
+        more=actions.more("customers.list", {}, 1)),
+    "customer_search": lambda loc: _declared("customers.search", ListPage(
+        [customer()], 0, False, {"customer": "Cont"}, {"query": "Cont"}, op="customers.search"), loc),
+    "customer_details": lambda loc: _declared("customers.get", customer(), loc),
+    "customer_details_minimal": lambda loc: _declared("customers.get", {"id": CID}, loc),
+    "subscription_list": lambda loc: _declared("subscriptions.list", ListPage(
+        [subscription(i) for i in range(20)], 0, True, {"customer": CID}, {"customer": CONTOSO},
+        op="subscriptions.list"), loc, more=actions.more("subscriptions.list", {"customer": CID}, 1)),
+    "subscription_details": lambda loc: _declared("subscriptions.get", {"subscription": subscription(),
+                                                                        "customer": CONTOSO}, loc),
+    "subscription_details_odd": lambda loc: _declared("subscriptions.get", {"subscription": subscription(
+        status="hibernating", billingCycle="quadrennial", termDuration="P4Y", quantity="lots",
+        commitmentEndDate="9999-12-10T00:00:00Z", suspensionReasons=["Fraud", "Non-payment"],
+        attentionNeeded=True, isTrial=True, newThing={"a": 1}), "customer": {"id": CID}}, loc),
+    "addon_list": lambda loc: _declared("subscriptions.addons", ListPage(
+        [subscription(1, parentSubscriptionId="p")], 0, False, {"customer": CID, "subscription": SID},
+        {"customer": CONTOSO, "subscription": {"id": SID, "name": "Microsoft 365 Business Basic"}},
+        op="subscriptions.addons"), loc),
+    "service_request_list": lambda loc: _declared("service_requests.list", ListPage(
         [SERVICE_REQUEST, {**SERVICE_REQUEST, "status": 1, "severity": 0}, {"id": "1", "status": "attention_needed"}],
-        customer_name="Contoso", locale=loc),
-    "service_request_details": lambda loc: cards.service_request_details(SERVICE_REQUEST, locale=loc),
-    "invoice_list": lambda loc: cards.invoice_list([INVOICE, {**INVOICE, "invoiceType": "OneTime", "id": "D1"}],
-                                                   more=actions.more("invoices.list", {}, 1), locale=loc),
-    "invoice_details": lambda loc: cards.invoice_details(INVOICE, locale=loc),
-    "invoice_line_items": lambda loc: cards.invoice_line_items([LINE_ITEM_LICENSE, LINE_ITEM_ONETIME, {}],
-                                                               invoice_id="G000024135", locale=loc),
-    "balance": lambda loc: cards.balance_card(BALANCE, locale=loc),
+        0, False, {"customer": CID}, {"customer": CONTOSO}, op="service_requests.list"), loc),
+    "service_request_list_partner": lambda loc: _declared("service_requests.list", ListPage(
+        [SERVICE_REQUEST], 0, False, {}, {"customer": None}, op="service_requests.list"), loc),
+    "service_request_details": lambda loc: _declared("service_requests.get", SERVICE_REQUEST, loc),
+    "invoice_list": lambda loc: _declared("invoices.list", ListPage(
+        [INVOICE, {**INVOICE, "invoiceType": "OneTime", "id": "D1"}], 0, True, {}, {}, op="invoices.list"), loc,
+        more=actions.more("invoices.list", {}, 1)),
+    "invoice_details": lambda loc: _declared("invoices.get", INVOICE, loc),
+    "invoice_line_items": lambda loc: _declared("invoices.line_items", ListPage(
+        [LINE_ITEM_LICENSE, LINE_ITEM_ONETIME, {}], 0, False, {"invoice": "G000024135"}, {"invoice": "G000024135"},
+        op="invoices.line_items"), loc),
+    "balance": lambda loc: _declared("billing.balance", BALANCE, loc),
     "order_list": lambda loc: _declared("orders.list", ListPage(
         [ORDER, {**ORDER, "status": "pending review", "id": "b2"}], 0, False, {"customer": CID},
         {"customer": {"id": CID, "name": "Contoso"}}, op="orders.list"), loc),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from contract_helpers import customer_named
 
+from partner_center import clock
 from partner_center.models import AuditOperationStatus
 
 
@@ -15,7 +16,7 @@ async def test_mutations_are_listed_with_filters_and_seek_paging(pc, wire):
     target = next(s for s in subs if s.offer_name == "Microsoft 365 Business Standard")
     for name in ("Sales", "Support", "Finance"):
         await pc.subscriptions.rename(cust.id, target.id, name)
-    today = datetime.now(UTC)
+    today = clock.now()
     flt = {"Field": "CustomerId", "Value": cust.id, "Operator": "equals"}
     records = await pc.audit.list(today - timedelta(days=1), today, filter=flt).to_list()
     assert [r.operation_type for r in records] == ["update_subscription"] * 3

@@ -5,13 +5,13 @@ an unknown spelling would mean the two sides disagree on the enum), one shared s
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from contract_helpers import customer_named
 
-from partner_center import models
+from partner_center import clock, models
 from partner_center.models import Model, _Field
 from partner_center.wire import dig
 
@@ -90,7 +90,7 @@ async def _samples(pc) -> list[tuple[str, Model]]:
     out += [("subscribed sku", s) for s in await pc.licenses.list_subscribed_skus(contoso.id).to_list()]
     for user in users:
         out += [("license", lic) for lic in await pc.licenses.list_assigned(contoso.id, user.id).to_list()]
-    start = datetime.now(UTC) - timedelta(days=1)
+    start = clock.now() - timedelta(days=1)
     out += [("audit record", r) for r in await pc.audit.list(start).to_list(limit=50)]
     return out
 

@@ -114,3 +114,10 @@ def test_slots_follow_the_read(recognizer, context):
     assert result.intent == "audit.records"
     assert result.slots.get("customer") == "Contoso"
     assert "quantity" not in result.slots and "subscription" not in result.slots
+
+
+@pytest.mark.parametrize("text", ["show the device policy Kiosk mode at Contoso", "could you pull up our legal profile",
+                                  "list the renewal changes for Fabrikam", "顯示 Contoso 的 GDAP 關係"])
+def test_asking_to_be_shown_is_not_a_change(text):
+    """An imperative of seeing ("show", "pull up", "列出") asks about something, like a question does."""
+    assert guard(text, RecognizerResult("devices.update_policy", 0.9, {})).intent == "devices.policies"

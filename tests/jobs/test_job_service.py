@@ -143,3 +143,19 @@ async def test_an_unreachable_conversation_is_retried_later_not_lost():
     clock.advance(31)
     await svc.run_once()
     assert len(posted) == 1 and len(polls) == 1  # announced without polling again
+
+
+async def test_the_end_of_a_job_is_audited_once():
+    from dialogs.policy import MemoryAudit
+
+    service, clock, polls, posted = world([Pending(None), Done({"status": "registered"})])
+    a, b = service("a"), service("b")
+    a.audit = b.audit = audit = MemoryAudit()
+    job = await start(a)
+    for _ in range(4):
+        await a.run_once()
+        await b.run_once()
+        clock.advance(60)
+    [entry] = audit.entries
+    assert entry["operation"] == "test.kind" and entry["outcome"] == "succeeded" and entry["job"] == job.id
+    assert entry["user"] == {"id": "u1", "name": "Dana"} and "location" not in entry["parameters"]

@@ -84,6 +84,14 @@ async def test_a_202_registration_is_announced_once_in_the_conversation_that_ask
         assert "Your jobs" in jobs.screen and "Registering Azure plan of Fabrikam Inc" in jobs.screen
         assert "Done" in jobs.screen
 
+        # The audit log has the request (when it was confirmed) and how it ended (when the job finished).
+        entries = [e for e in reversed((await bot.engine.audit.query()).entries) if "regist" in e["operation"]]
+        assert [(e["operation"], e["outcome"]) for e in entries] == [
+            ("subscriptions.register", "succeeded"), ("subscriptions.registration", "succeeded")]
+        assert entries[1]["customer"]["name"] == "Fabrikam Inc"
+        shown = await bot.submit({"pb": "run", "op": "audit.records", "params": {"customer": "Fabrikam Inc"}})
+        assert "Registration finished (Azure subscription)" in shown.screen, shown.screen
+
 
 async def test_a_204_usage_read_becomes_a_job_and_its_table_is_posted_when_ready(sandbox):
     await operations(sandbox, pollsUntilDone=3, retryAfterSeconds=0)
@@ -170,6 +178,10 @@ async def test_two_instances_on_one_blob_container_announce_once(azurite, sandbo
         assert a.app.connector.pending() == [] and b.app.connector.pending() == [], "one announcement"
         [job] = await b.engine.jobs.for_user(bot_user_id())
         assert job.status == "succeeded" and job.announced_at is not None
+        # Two pollers ran the whole time, yet Partner Center was asked exactly as often as one poller asks:
+        # 4 "registering" answers and the final one (no poll was made twice under a lost lease).
+        [op] = [o for o in (await operations(sandbox))["items"] if o["kind"] == "registration"]
+        assert op["polls"] == 5 and job.attempts == 5
 
 
 def test_sandbox_operation_controls_reject_bad_input(sandbox):
@@ -181,3 +193,20 @@ def test_sandbox_operation_controls_reject_bad_input(sandbox):
         assert json.loads(http.get("/_sandbox/operations").text)["settings"]["pollsUntilDone"] == 1
         response = http.get("/v1/customers/x/subscriptions/y/utilizations/azure", headers=AUTH)
         assert response.status_code == 404
+
+
+async def test_a_failed_operation_is_announced_as_failed_with_the_reason(sandbox):
+    await operations(sandbox, pollsUntilDone=1, retryAfterSeconds=0, outcome="failed")
+    async with fast(Bot(sandbox.url)) as bot:
+        await start_registration(bot)
+        done = await proactive(bot.app.connector)
+        assert "This did not work." in done.screen
+        assert "The operation failed in the sandbox (configured outcome)." in done.screen
+        assert "is registered" not in done.screen
+    await operations(sandbox, outcome="succeeded")
+
+
+async def test_whats_running_in_zh_tw(sandbox):
+    async with fast(Bot(sandbox.url, locale="zh-TW")) as bot:
+        empty = await bot.say("我的工作")
+        assert "您的工作" in empty.screen and "目前沒有您正在執行或最近完成的工作。" in empty.screen

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -20,6 +20,7 @@ from bot.wiring import build_engine
 from intents.chain import FallbackRecognizer
 from intents.llm import LlmRecognizer
 from intents.llm_client import LlmConfig
+from partner_center import clock
 from sandbox.config import SandboxConfig
 from sandbox.server import start_sandbox
 from tests.llm.llm_stub import StubLlm, tool_call
@@ -40,7 +41,7 @@ async def sandbox():
 async def _pick_target(url: str) -> tuple[str, str, str, str]:
     """A uniquely named customer with an active subscription that is unique there and still cancellable."""
     headers = {"Authorization": f"Bearer {DEV_TOKEN}"}
-    soon = datetime.now(UTC) + timedelta(hours=1)
+    soon = clock.now() + timedelta(hours=1)
     async with httpx.AsyncClient(base_url=url, headers=headers) as http:
         customers = (await http.get("/v1/customers")).json()["items"]
         names = Counter(c["companyProfile"]["companyName"].split()[0].lower() for c in customers)
