@@ -16,9 +16,9 @@ from datetime import timedelta
 from typing import Any
 
 from sandbox import catalog_data as cat
-from sandbox.commerce import new_etag, order_doc, order_line, subscription_doc
+from sandbox.commerce import new_etag, order_doc, order_line, roll_terms, subscription_doc
 from sandbox.envelope import new_guid, new_hex
-from sandbox.lifecycle import add_months, midnight, renew_due
+from sandbox.lifecycle import add_months, midnight
 from sandbox.seed import _PORTFOLIOS, SeedContext, register_seeder
 
 
@@ -33,6 +33,7 @@ def _add(ctx: SeedContext, customer: dict[str, Any], item: cat.CatalogItem, *, q
     sid, oid = new_guid(ctx.rng), new_hex(ctx.rng, 12)
     sub = subscription_doc(item, customer_id=cid, subscription_id=sid, quantity=quantity, term=term, cycle=cycle,
                            created=created, order_id=oid, etag=new_etag(ctx.rng))
+    roll_terms(sub, ctx.now)
     line = order_line(item, number=0, quantity=quantity, term=term, friendly_name=sub["friendlyName"],
                       subscription_id=sid)
     order = order_doc(customer_id=cid, order_id=oid, billing_cycle=cycle, lines=[line], created=created)
@@ -71,7 +72,7 @@ def seed_lifecycle(ctx: SeedContext) -> None:
             if customer else None
         if sub is None:
             continue
-        renew_due(sub, ctx.now)
+        roll_terms(sub, ctx.now)
         if change == "autorenew_off":
             sub["autoRenewEnabled"] = False
         else:
@@ -88,7 +89,7 @@ def seed_lifecycle(ctx: SeedContext) -> None:
             roll = rng.random()
             if roll >= 0.18:
                 continue
-            renew_due(sub, ctx.now)
+            roll_terms(sub, ctx.now)
             if roll < 0.10:
                 sub["autoRenewEnabled"] = False
             else:
