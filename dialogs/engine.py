@@ -25,7 +25,18 @@ from dialogs.fresh import turn_scope
 from dialogs.jobs import JobRequest, JobService, utc_now
 from dialogs.paging import ListPage
 from dialogs.policy import AllowAll, AuditSink, MemoryAudit, PurchaseGate, RolePolicy
-from dialogs.registry import ENTITY_TYPES, Kind, NeedInput, Operation, Param, ParamType, Preview, Registry, Row
+from dialogs.registry import (
+    ENTITY_TYPES,
+    Kind,
+    NeedInput,
+    Operation,
+    Param,
+    ParamType,
+    Preview,
+    Refused,
+    Registry,
+    Row,
+)
 from dialogs.resolve import (
     Ambiguous,
     NotFound,
@@ -449,6 +460,11 @@ class Engine:
         flow = slot["flow"]
         try:
             preview = await op.preview(ctx, args) if op.preview else views.default_preview(op, args, ctx.locale)
+        except Refused as refusal:
+            slot["flow"] = None  # nothing to confirm: the change cannot be made as asked, and nothing was done
+            if refusal.actions:
+                return [Reply(card=views.refusal(refusal, ctx.locale))]
+            return [Reply(text=refusal.message)]
         except NeedInput as need:
             asked = [p for p in op.params if p.name in need.params]
             for param in asked:
@@ -511,6 +527,8 @@ class Engine:
         replies: list[Reply] = []
         if outcome.message:
             replies.append(Reply(text=outcome.message))
+        if outcome.private:
+            replies.append(private_reply(outcome.private, ctx.locale))
         if isinstance(outcome.job, JobRequest):
             replies.append(await self._start_job(ctx, outcome.job))
         if isinstance(outcome.file, FileRequest):
@@ -587,6 +605,14 @@ class Engine:
             await self.audit.append(entry)
         except Exception:  # noqa: BLE001 - the change happened; a failing audit write must be visible, not fatal
             log.exception("audit append failed for %s", op.id)
+
+
+def private_reply(text: str, locale: str) -> Reply:
+    """A reply the bot layer delivers only to the requester's personal chat (see `Outcome.private`); in a group
+    chat or channel the conversation gets `elsewhere` (or `undeliverable`) instead of the text."""
+    return Reply(text=text, meta={"personal": True,
+                                  "elsewhere": views.t("msg.private_sent_elsewhere", locale),
+                                  "undeliverable": views.t("msg.private_undeliverable", locale)})
 
 
 def _preview_dict(preview: Preview) -> dict[str, Any]:
