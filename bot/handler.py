@@ -14,7 +14,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from botbuilder.core import ConversationState, InvokeResponse, Storage, TurnContext, UserState
 from botbuilder.core.teams import TeamsActivityHandler
@@ -28,13 +28,14 @@ from bot.translate import (
     turn_from_activity,
     user_from_account,
 )
+from dialogs import flow_store
 from dialogs.turn import ConversationEngine, Reply, Turn
 from partner_center import clock
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-ENGINE_STATE = "engine"  # the engine's dict; cleared after a failed turn
-BOT_STATE = "partnerbot"  # the handler's own bookkeeping (welcome flag); survives a reset
+BOT_STATE = "partnerbot"  # the handler's own bookkeeping (welcome flag, recent activity ids)
 PROFILE_STATE = "profile"
 RECENT_ACTIVITY_IDS = 50  # redelivered messages within this window are recognised and not handled twice
 
@@ -54,7 +55,8 @@ class PartnerBotHandler(TeamsActivityHandler):
         self.user_state = user_state
         # References go to the same store as state unless told otherwise.
         self.storage: Storage = storage if storage is not None else conversation_state._storage
-        self._engine_state = conversation_state.create_property(ENGINE_STATE)
+        # Flows: one item per member of a conversation (group chats), compare-and-set, never in conversation state.
+        self.flows = flow_store.FlowStore(self.storage)
         self._bot_state = conversation_state.create_property(BOT_STATE)
         self._profile = user_state.create_property(PROFILE_STATE)
         self._welcome_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -73,18 +75,28 @@ class PartnerBotHandler(TeamsActivityHandler):
         await self.conversation_state.save_changes(turn_context)
         await self.user_state.save_changes(turn_context)
 
-    async def engine_state(self, turn_context: TurnContext) -> dict[str, Any]:
-        state = await self._engine_state.get(turn_context, dict)
-        if not isinstance(state, dict):  # corrupted or from an older layout: start clean
-            state = {}
-            await self._engine_state.set(turn_context, state)
-        return state
+    async def _run_engine(self, turn_context: TurnContext, turn: Turn, call: Callable[[dict[str, Any]], Awaitable[T]],
+                          ) -> T:
+        """Run one engine call on this user's own flow item and merge what it changed back (dialogs.flow_store).
+
+        The merge is stored before any reply is sent, so a card is never clickable before its flow exists.
+        """
+        loaded = await self.flows.load(turn.conversation_id, turn.user.id)
+        token = flow_store.bind(self.flows, loaded)
+        try:
+            result = await call(loaded.engine_state())
+        finally:
+            flow_store.unbind(token)
+        await self.flows.save(loaded)
+        return result
 
     async def reset_dialog_state(self, turn_context: TurnContext) -> None:
-        """Forget the engine's state for this conversation (after an error) and store that at once."""
-        await self.conversation_state.load(turn_context, force=True)
-        await self._engine_state.delete(turn_context)
-        await self.conversation_state.save_changes(turn_context, force=True)
+        """After a failed turn: end the failing user's own flow; every other member's flow stays as it is."""
+        activity = turn_context.activity
+        if activity.from_property is None or activity.conversation is None or not activity.conversation.id:
+            return
+        user = user_from_account(activity.from_property)
+        await self.flows.end_flow(activity.conversation.id, user.id)
 
     # --- messages --------------------------------------------------------------------------------
 
@@ -97,7 +109,7 @@ class PartnerBotHandler(TeamsActivityHandler):
         if turn.text is None and not turn.value:
             log.debug("ignoring a message with neither text nor value (conversation %s)", turn.conversation_id)
             return
-        replies = await self.engine.on_turn(turn, await self.engine_state(turn_context))
+        replies = await self._run_engine(turn_context, turn, lambda state: self.engine.on_turn(turn, state))
         await self.send_replies(turn_context, replies)
 
     async def send_replies(self, turn_context: TurnContext, replies: list[Reply]) -> list[str | None]:
@@ -155,7 +167,7 @@ class PartnerBotHandler(TeamsActivityHandler):
         if value.get("trigger") == "automatic" and turn.verb != "refresh":
             turn = replace(turn, verb="refresh")  # an automatic refresh only ever reads, whatever its verb
         await self._remember(turn_context, turn)
-        result = await self.engine.on_invoke(turn, await self.engine_state(turn_context))
+        result = await self._run_engine(turn_context, turn, lambda state: self.engine.on_invoke(turn, state))
         return InvokeResponse(status=200, body=invoke_response_body(result))
 
     # --- Teams file consent ------------------------------------------------------------------------

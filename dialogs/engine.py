@@ -22,11 +22,23 @@ from dialogs.context import OperationContext
 from dialogs.directory import DirectoryCache
 from dialogs.files import FileRejected, FileRequest, FileService
 from dialogs.flow import expired, find_flow_owner, new_flow, user_slot
+from dialogs.flow_store import claim_flow
 from dialogs.fresh import turn_scope
 from dialogs.jobs import JobRequest, JobService, utc_now
 from dialogs.paging import ListPage
 from dialogs.policy import AllowAll, AuditSink, MemoryAudit, PurchaseGate, RolePolicy
-from dialogs.registry import ENTITY_TYPES, Kind, NeedInput, Operation, Param, ParamType, Preview, Registry, Row
+from dialogs.registry import (
+    ENTITY_TYPES,
+    Kind,
+    NeedInput,
+    Operation,
+    Param,
+    ParamType,
+    Preview,
+    Refused,
+    Registry,
+    Row,
+)
 from dialogs.resolve import (
     Ambiguous,
     NotFound,
@@ -236,9 +248,8 @@ class Engine:
         flow_id = data.get("flow")
         if not flow or flow.get("id") != flow_id:
             owner = find_flow_owner(state, str(flow_id)) if flow_id else None
-            if owner and owner != turn.user.id:
-                owner_name = state["users"][owner]["flow"].get("user_name") or owner
-                return [Reply(text=views.t("msg.not_your_card", locale, name=owner_name))]
+            if owner and owner[0] != turn.user.id:
+                return [Reply(text=views.t("msg.not_your_card", locale, name=owner[1]))]
             return [Reply(text=views.t("msg.card_inactive", locale))]
         if action == "cancel":
             slot["flow"] = None
@@ -472,6 +483,9 @@ class Engine:
         flow = slot["flow"]
         try:
             preview = await op.preview(ctx, args) if op.preview else views.default_preview(op, args, ctx.locale)
+        except Refused as refusal:
+            slot["flow"] = None  # nothing to confirm: the change cannot be made as asked, and nothing was done
+            return [Reply(text=refusal.message)]
         except NeedInput as need:
             asked = [p for p in op.params if p.name in need.params]
             for param in asked:
@@ -490,6 +504,9 @@ class Engine:
         if flow["user"] != turn.user.id:
             name = flow.get("user_name") or flow["user"]
             return [Reply(text=views.t("msg.not_your_card", turn.locale, name=name))]
+        if not await claim_flow(flow["id"]):
+            # Another turn (a second click, a redelivery, another instance) is running it or already ran it.
+            return [Reply(text=views.t("msg.card_inactive", turn.locale))]
         flow["confirmed"] = True
         return await self._advance(turn, slot)
 

@@ -174,6 +174,16 @@ class NeedInput(Exception):
         self.message = message
 
 
+class Refused(Exception):
+    """Raised by a preview when the change cannot be made as asked (a policy still assigned to devices): the
+    dispatcher ends the flow with `message` and changes nothing — no confirmation card for a change that would fail.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class DuplicateOperationError(ValueError):
     pass
 

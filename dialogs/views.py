@@ -1,7 +1,9 @@
 """The one place where the dialog layer meets `cards/`: which card renders which operation's result.
 
-Operation declarations name these renderers (`card=views.subscription_list`); each takes the handler's data
-plus `locale` and `more` (the "Show more" payload) and returns a card dict. Handlers never build cards.
+A read declares its result as data (`view=View(...)`, cards/view_spec.py), drawn by `declared()` with the one
+generic builder (cards/view_card.py). The few hand-written renderers left here (`card=views.whoami`, the
+result cards of changes) take the handler's data plus `locale` and `more` and return a card dict. Handlers
+never build cards.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from .audit import AuditOperations
 from .carts import CartsOperations
 from .catalog import CatalogOperations
 from .customers import CustomersOperations
+from .devices import DevicesOperations
 from .invoices import InvoicesOperations
 from .licenses import LicensesOperations
 from .long_running import LongRunningOperations
@@ -98,6 +99,7 @@ class PartnerCenterClient:
         self.licenses = LicensesOperations(self._pipeline)
         self.audit = AuditOperations(self._pipeline)
         self.referrals = ReferralsOperations(self._partner_api)
+        self.devices = DevicesOperations(self._pipeline)
         self.long_running = LongRunningOperations(self._pipeline)
         self.utilization = UtilizationOperations(self._pipeline)
         self.usage = UsageOperations(self._pipeline)

@@ -49,6 +49,7 @@ ROUTE_MODULES = [
     "sandbox.routes.support",
     "sandbox.routes.long_running",
     "sandbox.routes.referrals",
+    "sandbox.routes.devices",
     "sandbox.routes.documents",
 ]
 
