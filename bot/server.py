@@ -331,6 +331,7 @@ def create_app(
     handler = PartnerBotHandler(engine, ConversationState(storage), UserState(storage), storage=storage)
     adapter.on_turn_error = make_on_turn_error(handler)
     notifier = ProactiveNotifier(adapter, storage, settings.app_id)
+    handler.notifier = notifier  # private replies (generated passwords) go to the requester's personal chat
     attach = getattr(engine, "attach_notifier", None)
     if callable(attach):  # optional: an engine that sends proactive messages (approvals) takes the notifier
         attach(notifier)

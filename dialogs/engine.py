@@ -485,6 +485,8 @@ class Engine:
             preview = await op.preview(ctx, args) if op.preview else views.default_preview(op, args, ctx.locale)
         except Refused as refusal:
             slot["flow"] = None  # nothing to confirm: the change cannot be made as asked, and nothing was done
+            if refusal.actions:
+                return [Reply(card=views.refusal(refusal, ctx.locale))]
             return [Reply(text=refusal.message)]
         except NeedInput as need:
             asked = [p for p in op.params if p.name in need.params]
@@ -548,6 +550,8 @@ class Engine:
         replies: list[Reply] = []
         if outcome.message:
             replies.append(Reply(text=outcome.message))
+        if outcome.private:
+            replies.append(private_reply(outcome.private, ctx.locale))
         if isinstance(outcome.job, JobRequest):
             replies.append(await self._start_job(ctx, outcome.job))
         if isinstance(outcome.file, FileRequest):
@@ -624,6 +628,14 @@ class Engine:
             await self.audit.append(entry)
         except Exception:  # noqa: BLE001 - the change happened; a failing audit write must be visible, not fatal
             log.exception("audit append failed for %s", op.id)
+
+
+def private_reply(text: str, locale: str) -> Reply:
+    """A reply the bot layer delivers only to the requester's personal chat (see `Outcome.private`); in a group
+    chat or channel the conversation gets `elsewhere` (or `undeliverable`) instead of the text."""
+    return Reply(text=text, meta={"personal": True,
+                                  "elsewhere": views.t("msg.private_sent_elsewhere", locale),
+                                  "undeliverable": views.t("msg.private_undeliverable", locale)})
 
 
 def _preview_dict(preview: Preview) -> dict[str, Any]:
