@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cards.view_spec import Button, Field, Fmt, Link, Record, Section, Table, View
 from dialogs.context import OperationContext
+from dialogs.ops import recon
 from dialogs.paging import ListPage, raw, take_page
 from dialogs.periods import parse_period
 from dialogs.registry import Args, Outcome, Param, operation
@@ -65,12 +66,25 @@ async def get_invoice(ctx: OperationContext, args: Args) -> Outcome:
     return Outcome(raw(invoice))
 
 
-@operation("invoices.line_items", kind="read", params=[Param("invoice"), Param("customer", required=False)],
-           view=INVOICE_LINE_ITEMS)
+@operation("invoices.line_items", kind="read",
+           params=[Param("invoice"), Param("customer", required=False), Param("export", required=False),
+                   Param("scope", required=False)], view=INVOICE_LINE_ITEMS)
 async def invoice_line_items(ctx: OperationContext, args: Args) -> Outcome:
+    """New-commerce invoices from March 2026 on: the v2 reconciliation export as a job (dialogs.ops.recon);
+    legacy (Recurring) invoices and earlier periods: the v1 line items, a page at a time."""
     invoice_id = args["invoice"].strip().upper()
+    if args.get("export"):
+        return recon.export_file(ctx, args, f"invoice-{invoice_id}.csv")
     page = int(ctx.extras.get("page", 0))
     customer = (args.get("customer") or "").lower()
+    if page == 0 and not customer:
+        found = await ctx.client.invoices.get(invoice_id)
+        start = found.billing_period_start_date
+        if found.invoice_type == "OneTime" and recon.uses_v2(start.date() if start else None):
+            label = recon.month_label(start.date(), ctx.locale) if start else ""
+            return await recon.start_export(
+                ctx, op="invoices.line_items", scope=None, period_label=label, invoice=found,
+                summary=ctx.t("money.recon.preparing_invoice", invoice=found.id, period=label))
 
     def keep(item) -> bool:
         data = item.raw if hasattr(item, "raw") else item
