@@ -99,6 +99,8 @@ def build_engine(settings: Settings, *, client: PartnerCenterClient | None = Non
     client = client or build_client(settings)
     roles = load_roles(settings.roles_file or None)
     audit = audit or StorageAuditLog(storage if storage is not None else make_storage(settings))
+    jobs = build_jobs(settings, client)
+    jobs.audit = audit
     return Engine(
         registry,
         client,
@@ -107,7 +109,7 @@ def build_engine(settings: Settings, *, client: PartnerCenterClient | None = Non
         audit=audit,
         directory=DirectoryCache(client),
         purchases=build_approvals(settings, client, roles, audit),
-        jobs=build_jobs(settings, client),
+        jobs=jobs,
         files=FileService(client, file_sources, settings=FileSettings.from_env(dict(settings.env))),
     )
 

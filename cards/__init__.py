@@ -5,7 +5,6 @@ payloads follow the card action contract (cards.actions). No botbuilder here: ca
 """
 
 from cards.approvals import ApprovalLine, ApprovalRequest, approval_card
-from cards.billing import balance_card, invoice_details, invoice_line_items, invoice_list
 from cards.conversation import (
     Change,
     FormField,
@@ -21,16 +20,15 @@ from cards.conversation import (
     result_card,
     welcome_card,
 )
-from cards.customers import customer_details, customer_list
 from cards.elements import MAX_CARD_BYTES, CardTooLargeError, card_size
 from cards.text import t
 
 __all__ = [
     "MAX_CARD_BYTES", "ApprovalLine", "ApprovalRequest", "CardTooLargeError", "Change", "FormField", "Option",
-    "approval_card", "balance_card", "card_size", "choice_card",
-    "confirmation_card", "customer_details", "customer_list", "default_help_areas", "error_card",
-    "explain_partner_center_error", "form_card", "help_card", "invoice_details", "invoice_line_items",
-    "invoice_list", "partner_center_error_card",
+    "approval_card", "card_size", "choice_card",
+    "confirmation_card", "default_help_areas", "error_card",
+    "explain_partner_center_error", "form_card", "help_card",
+    "partner_center_error_card",
     "result_card",
     "t", "welcome_card",
 ]

@@ -29,6 +29,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "partnerbot/files/"
 SECRET_KEY = PREFIX + "secret"
+OFFERS_INDEX_KEY = PREFIX + "offers"
 DEFAULT_LINK_SECONDS = 15 * 60
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 CONSENT_CONTENT_TYPE = "application/vnd.microsoft.teams.card.file.consent"
@@ -51,6 +53,11 @@ ALLOWED_TYPES = frozenset({"application/pdf", "text/csv", "application/json", "a
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 _TOKEN = re.compile(r"^([A-Za-z0-9]{8,40})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})$")
+
+
+# The scheme and host the current /api/messages request was sent to (set by the bot layer for the turn): the
+# Bot Connector posts to the bot's public endpoint, so links built during a turn point where users can reach.
+REQUEST_ORIGIN: ContextVar[str] = ContextVar("partnerbot_request_origin", default="")
 
 
 class FileRejected(ValueError):
@@ -233,9 +240,36 @@ class FileService:
                           created_at=now.isoformat(), delivery="consent" if consent else "link",
                           expires_at=(now + timedelta(seconds=self.settings.link_seconds)).isoformat())
         await self.docs.create(offer_key(offer.id), offer.to_dict())
+        await self._sweep(offer)
         if consent:
             return offer, consent_attachment(offer, locale)
         return offer, {"link": await self.link(offer)}
+
+    async def _sweep(self, offer: FileOffer) -> None:
+        """Keep a small index of offers (id -> expiry) and delete offers a day past their expiry, so offer records
+        do not pile up in storage (the Storage interface cannot list keys)."""
+        assert self.docs is not None
+        cutoff = (self.clock() - timedelta(days=1)).isoformat()
+        for _ in range(5):
+            data, etag = await self.docs.read(OFFERS_INDEX_KEY)
+            items = dict((data or {}).get("items") or {})
+            items[offer.id] = offer.expires_at
+            stale = sorted(k for k, expires in items.items() if expires < cutoff)
+            for key in stale:
+                items.pop(key)
+            try:
+                if data is None:
+                    await self.docs.create(OFFERS_INDEX_KEY, {"items": items})
+                else:
+                    await self.docs.replace(OFFERS_INDEX_KEY, {"items": items}, etag)
+            except Exception:  # noqa: BLE001 - lost a race: read again
+                continue
+            if stale:
+                try:
+                    await self.docs.storage.delete([offer_key(k) for k in stale])
+                except Exception:  # noqa: BLE001 - a leftover offer is harmless (its link has expired)
+                    log.debug("expired file offers could not be deleted", exc_info=True)
+            return
 
     async def measure(self, source: str, params: dict[str, Any]) -> tuple[str, int]:
         """Open the source and learn its type and size; when the source does not say its size, count the bytes
@@ -289,7 +323,9 @@ class FileService:
     # --- signed links -------------------------------------------------------------------------------
 
     async def link(self, offer: FileOffer) -> str:
-        return f"{self.settings.base_url}/api/files/{await self.token(offer)}"
+        """The configured public URL (PARTNERBOT_PUBLIC_URL), else the origin the turn's request arrived at."""
+        base = self.settings.base_url or REQUEST_ORIGIN.get() or "http://127.0.0.1:3978"
+        return f"{base.rstrip('/')}/api/files/{await self.token(offer)}"
 
     async def token(self, offer: FileOffer) -> str:
         expires = int(datetime.fromisoformat(offer.expires_at).timestamp())

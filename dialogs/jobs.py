@@ -325,6 +325,7 @@ class JobStore:
             if int((items.get(entry.id) or {}).get("version") or 0) >= entry.version:
                 return
             items[entry.id] = entry.to_dict()
+            before = set(items)
             items = _prune(items)
             try:
                 if data is None:
@@ -334,6 +335,12 @@ class JobStore:
             except Exception as exc:  # noqa: BLE001 - lost the race: read again
                 log.debug("job index changed concurrently (%s)", type(exc).__name__)
                 continue
+            pruned = before - set(items)  # announced long ago and out of the index: their records go too
+            if pruned:
+                try:
+                    await self.docs.storage.delete([job_key(j) for j in sorted(pruned)])
+                except Exception:  # noqa: BLE001 - a leftover record is harmless
+                    log.debug("old job records could not be deleted", exc_info=True)
             check, _ = await self.docs.read(INDEX_KEY)
             stored = ((check or {}).get("items") or {}).get(entry.id)
             if stored is not None and int(stored.get("version") or 0) >= entry.version:
@@ -402,6 +409,7 @@ class JobService:
         self.settings = settings or JobSettings()
         self.owner = owner or f"{socket.gethostname()}/{uuid.uuid4().hex[:8]}"
         self.binder = binder
+        self.audit: Any = None  # an AuditSink: how each job ended is recorded once, by the instance that ended it
         self.store: JobStore | None = None
         self.announce: Announcer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -576,7 +584,29 @@ class JobService:
             return (await self.store.load(job.id)) or job
         if stored.finished:
             log.info("job %s (%s) %s after %d poll(s)", job.id, job.kind, stored.status.value, stored.attempts)
+            await self._record(stored)
         return stored
+
+    async def _record(self, job: JobRecord) -> None:
+        """The audit entry for the end of a job (the change that started it was recorded when it was asked)."""
+        if self.audit is None:
+            return
+        customer = {k: str(v) for k, v in (("id", job.params.get("customer_id")),
+                                            ("name", job.params.get("customer"))) if v}
+        entry: dict[str, Any] = {
+            "operation": job.kind, "kind": "job", "outcome": job.status.value, "job": job.id,
+            "user": {"id": job.user_id, "name": job.user_name},
+            "parameters": {k: v for k, v in job.params.items() if k != "location" and not isinstance(v, dict | list)},
+            "details": {"attempts": job.attempts, "started": job.created_at, "finished": job.finished_at},
+        }
+        if customer:
+            entry["customer"] = customer
+        if job.message:
+            entry["details"]["message"] = job.message
+        try:
+            await self.audit.append(entry)
+        except Exception:  # noqa: BLE001 - the job ended either way; a failing audit write must show, not stop it
+            log.exception("audit append failed for job %s", job.id)
 
     async def _poll_once(self, job: JobRecord, kind: JobKind) -> PollResult:
         try:

@@ -1,7 +1,9 @@
 """The one place where the dialog layer meets `cards/`: which card renders which operation's result.
 
-Operation declarations name these renderers (`card=views.subscription_list`); each takes the handler's data
-plus `locale` and `more` (the "Show more" payload) and returns a card dict. Handlers never build cards.
+A read declares its result as data (`view=View(...)`, cards/view_spec.py), drawn by `declared()` with the one
+generic builder (cards/view_card.py). The few hand-written renderers left here (`card=views.whoami`, the
+result cards of changes) take the handler's data plus `locale` and `more` and return a card dict. Handlers
+never build cards.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from cards import actions, approvals, billing, conversation, customers
+from cards import actions, approvals, conversation
 from cards.conversation import Change, FormField, Option
 from cards.text import enum_label, has_key, t
 from cards.text import yes_no as _yes_no
@@ -165,6 +167,12 @@ def render(op_id: str, data: Any, *, locale: str, more: Any = None) -> dict[str,
     return declared(registry[op_id])(data, locale=locale, more=more)
 
 
+def refusal(refused: Any, locale: str) -> dict[str, Any]:
+    """A change that cannot be made: why, and buttons for what would make it possible (nothing was changed)."""
+    buttons = [(title, actions.run(op_id, params)) for title, op_id, params in refused.actions]
+    return conversation.refusal_card(refused.message, next_actions=buttons, locale=locale)
+
+
 def more_action(op: Operation, flow: dict[str, Any], data: Any) -> dict[str, Any] | None:
     if isinstance(data, ListPage) and data.has_more:
         return actions.more(op.id, data.params, data.page + 1)
@@ -177,14 +185,6 @@ def _result(summary: str, details: list[tuple[str, Any]], locale: str,
 
 
 # ----------------------------------------------------------------------------------------------- result cards
-
-
-def _rows(page: ListPage, more: Any, *, with_current: bool = True) -> dict[str, Any]:
-    """Arguments every list builder takes: this card's items, the next-page payload, and where it starts."""
-    kwargs: dict[str, Any] = {"more": more, "offset": page.offset}
-    if with_current and page.op:
-        kwargs["current"] = actions.more(page.op, page.params, page.page)
-    return kwargs
 
 
 def subscription_result(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
@@ -201,32 +201,6 @@ def subscription_result(data: dict[str, Any], *, locale: str, more: Any = None) 
     show = (op_heading("subscriptions.get", locale),
             actions.run("subscriptions.get", {"customer": customer.get("id"), "subscription": sub.get("id")}))
     return _result(data["message"], details, locale, [show])
-
-
-def customer_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
-    return customers.customer_list(page.items[page.offset:], query=page.extra.get("query"), locale=locale,
-                                   **_rows(page, more))
-
-
-def customer_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
-    return customers.customer_details(data, locale=locale)
-
-
-def invoice_list(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
-    return billing.invoice_list(page.items[page.offset:], locale=locale, **_rows(page, more))
-
-
-def invoice_details(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
-    return billing.invoice_details(data, locale=locale)
-
-
-def invoice_line_items(page: ListPage, *, locale: str, more: Any = None) -> dict[str, Any]:
-    return billing.invoice_line_items(page.items[page.offset:], invoice_id=page.extra["invoice"], locale=locale,
-                                      **_rows(page, more))
-
-
-def balance(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:
-    return billing.balance_card(data, locale=locale)
 
 
 def service_request_result(data: dict[str, Any], *, locale: str, more: Any = None) -> dict[str, Any]:

@@ -15,9 +15,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from intents.intervals import Occupied
 from intents.text import Token, edit_distance, tokenize, typo_tolerance
 
 GUID_RE = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
+# Domain-like words in two linear passes: a maximal run of word characters, dots and hyphens, then the last
+# ".letters" ending at a word boundary inside it (one `[\w.-]+\.[a-z]{2,}\b` was quadratic: 1.6 s on 32 KB).
+_DOMAIN_RUN = re.compile(r"[\w.-]+")
+_DOMAIN_END = re.compile(r"\.[a-z]{2,}\b", re.I)
+
+
+def domain_candidates(text: str):
+    """(start, end) of each domain-like word, as the single pattern found them."""
+    for run in _DOMAIN_RUN.finditer(text):
+        end = None
+        for m in _DOMAIN_END.finditer(text, run.start() + 1, run.end()):
+            end = m.end()  # the greedy `[\w.-]+` of the single pattern kept the last one
+        if end is not None:
+            yield run.start(), end
 
 
 @dataclass(frozen=True)
@@ -144,10 +159,10 @@ class CustomerDirectory:
             customer = self._tenants.get(m.group().lower())
             if customer:
                 candidates.append((99, 1.0, CustomerMention(m.start(), m.end(), m.group(), customer, 1.0)))
-        for m in re.finditer(r"[\w.-]+\.[a-z]{2,}\b", text, re.I):
-            customer = self._domains.get(m.group().lower())
+        for start, end in domain_candidates(text):
+            customer = self._domains.get(text[start:end].lower())
             if customer:
-                candidates.append((99, 1.0, CustomerMention(m.start(), m.end(), m.group(), customer, 1.0)))
+                candidates.append((99, 1.0, CustomerMention(start, end, text[start:end], customer, 1.0)))
         tokens = [t for t in tokens if t.text != "."]  # "St. Brigid's" is stored without the dot
         keys = [_name_key(t) for t in tokens]
         near: dict[tuple[str, str], bool] = {}  # typo checks of this message, shared by all names tried
@@ -176,8 +191,10 @@ class CustomerDirectory:
                 candidates.append((1, 0.9, CustomerMention(tok.start, tok.end, tok.text, squashed, 0.9)))
         candidates.sort(key=lambda c: (-c[0], -c[1], c[2].start))
         chosen: list[CustomerMention] = []
+        occupied = Occupied()
         for _, _, mention in candidates:
-            if all(mention.end <= c.start or mention.start >= c.end for c in chosen):
+            if occupied.free(mention.start, mention.end):
+                occupied.take(mention.start, mention.end)
                 chosen.append(mention)
         return sorted(chosen, key=lambda c: c.start)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -30,6 +31,7 @@ _CJK_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "兩": 2, "两": 2, "三"
                "八": 8, "九": 9}
 _CJK_SCALES = {"十": 10, "百": 100, "千": 1000, "萬": 10000, "万": 10000}
 _CJK = re.compile(r"一打|半打|[零〇一二兩两三四五六七八九十百千萬万]+")
+MAX_DIGITS = 15  # longer digit runs are ids or noise, never quantities
 
 
 @dataclass(frozen=True)
@@ -98,10 +100,13 @@ def find_numbers(text: str) -> list[NumberMention]:
     found: list[NumberMention] = []
     for m in _DIGITS.finditer(text):
         raw, suffix = m.group(1), m.group(2)
-        value = float(raw.replace(",", ""))
+        whole, _, fraction = raw.replace(",", "").partition(".")
+        if len(whole) > MAX_DIGITS:  # not a quantity (and float() overflows at 309 digits): an id, if anything
+            continue
+        value = Decimal(f"{whole}.{fraction[:MAX_DIGITS]}" if fraction else whole)
         if suffix:
             value *= 1000 if suffix.lower() == "k" else 1_000_000
-        if value != int(value):
+        if value != value.to_integral_value():
             continue
         found.append(NumberMention(m.start(), m.end(), int(value), m.group()))
     for m in _ENGLISH.finditer(text):

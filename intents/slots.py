@@ -7,6 +7,7 @@ rest (unknown customers, people, titles, policy names) comes from short phrase p
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from intents.entities import Analysis
 from intents.lexicon import COUNTRIES, COUNTRY_CODES, SEAT_WORDS, STATUS_WORDS
@@ -146,8 +147,12 @@ class SlotFiller:
 
         used.extend((s.start, s.end) for s in a.spans if s.kind in ("email",))
         # ids ----------------------------------------------------------------------------------------------
+        words = [t for t in a.tokens if t.is_word]
+        word_ends = [t.end for t in words]
         for s in a.spans:
-            before = [t.low for t in a.tokens if t.end <= s.start and t.is_word][-3:]
+            # the three words before the span (bisect: a scan of all tokens per span was quadratic)
+            before = [t.low for t in words[max(0, bisect_right(word_ends, s.start) - 3):
+                                           bisect_right(word_ends, s.start)]]
             if s.kind == "guid":
                 if {"subscription", "sub", "subscriptions"} & set(before) and "subscription" in allow:
                     take("subscription", s.start, s.end)
@@ -293,7 +298,8 @@ class SlotFiller:
             if re.match(r"\s*(st|nd|rd|th)\b", after):
                 continue
             if n.surface.lower() == "one" and (
-                    re.search(r"\b(the|this|that|which|other)\s+(?:\S+\s+){0,3}$", text[:n.start].lower())
+                    re.search(r"\b(the|this|that|which|other)\s+(?:\S+\s+){0,3}$",
+                              text[max(0, n.start - 80):n.start].lower())
                     and any(p.end <= n.start and not text[p.end:n.start].strip() for p in a.products)):
                 continue  # "the E3 one" is a pronoun, not a count
             before = text[max(0, n.start - 12):n.start].lower()

@@ -63,6 +63,7 @@ class SandboxConfig:
     # money (api.md §25): reconciliation exports finish this long after the POST (sandbox clock); files split at
     # this many lines
     recon_delay_s: float = 0.0
+    recon_retry_after_s: int = 10  # Retry-After of a running export (at most; less when it finishes sooner)
     recon_lines_per_blob: int = 50_000
     blob_dir: str = ""  # where export files are written ("" = a temporary directory per app)
     recon_v1_retired: bool = False  # True: v1 unbilled lines (§12 B6) refuse new-commerce periods from 2026-03

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cards.view_spec import Button, Field, Fmt, Link, Note, Record, Section, Table, View, When
 from dialogs import views
 from dialogs.context import OperationContext
+from dialogs.ops.purchases import ResolvableParam
 from dialogs.paging import ListPage, raw, take_page
 from dialogs.registry import Args, NeedInput, Outcome, Param, ParamType, Preview, Row, operation
+from dialogs.resolve import Ambiguous, Resolution, Resolved, normalize
 
 _STATUS_WORDS = {"open": "open", "active": "open", "opened": "open", "closed": "closed", "close": "closed",
                  "resolved": "closed", "attention": "attention_needed", "attention needed": "attention_needed"}
@@ -67,11 +70,52 @@ async def get_request(ctx: OperationContext, args: Args) -> Outcome:
 
 SEVERITIES = ("minimal", "moderate", "critical")
 
+TOPIC_LIST = View(table=Table(columns=(Field("description"),), title="name|id"))
+
+
+@operation("service_requests.topics", kind="read", view=TOPIC_LIST)
+async def list_topics(ctx: OperationContext, args: Args) -> Outcome:
+    topics = await ctx.client.service_requests.list_support_topics().to_list(200)
+    return Outcome(ListPage([raw(t) for t in topics], 0, False, {}, {}))
+
+
+_WORD = re.compile(r"[a-z0-9]{3,}|[\u4e00-\u9fff]")
+_COMMON = {"the", "and", "for", "with", "not", "our", "are", "can", "cannot", "this", "that", "from", "since",
+           "all", "any", "has", "have", "was", "were", "but", "they", "their", "questions", "issue", "issues",
+           "working", "expected", "about", "nobody", "users", "customer"}
+
+
+def _words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in _WORD.findall(normalize(text)) if w not in _COMMON}
+
+
+async def _resolve_topic(ctx: OperationContext, raw_value: Any, values: dict[str, Any],
+                         flow_raw: dict[str, Any]) -> Resolution | str:
+    """The support topic: the one named, else a choice of the topics that share words with what the user wrote
+    (title, description, request), best first; all of them when none does."""
+    topics = [raw(t) for t in await ctx.client.service_requests.list_support_topics().to_list(200)]
+    options = [{"id": str(t.get("id")), "name": t.get("name") or str(t.get("id")), "detail": t.get("description")}
+               for t in topics]
+    named = str(raw_value.get("id") if isinstance(raw_value, dict) else raw_value or "").strip().lower()
+    if named:
+        exact = [o for o in options if named in (o["id"].lower(), str(o["name"]).lower())]
+        if len(exact) == 1:
+            return Resolved(exact[0])
+    said = _words(" ".join(str(x) for x in (values.get("title"), values.get("description"), ctx.text, named) if x))
+    scored = sorted(((len(said & _words(f"{o['name']} {o['detail']}")), i, o) for i, o in enumerate(options)),
+                    key=lambda s: (-s[0], s[1]))
+    matching = [o for score, _, o in scored if score > 0][:5]
+    return Ambiguous(named, matching or options)
+
+
+TOPIC = ResolvableParam("topic", ParamType.TEXT, required=True, resolve=_resolve_topic)
+
 
 async def _preview_create(ctx: OperationContext, args: Args) -> Preview:
     customer = args.get("customer")
     rows = [Row(ctx.t("field.title"), None, args["title"]),
             Row(ctx.t("field.description"), None, args["description"]),
+            Row(ctx.t("field.topic"), None, args["topic"]["name"]),
             Row(ctx.t("field.severity"), None, views.status_text(args["severity"], ctx.locale))]
     if customer:
         rows.insert(0, Row(ctx.t("field.customer"), None, customer["name"]))
@@ -80,17 +124,16 @@ async def _preview_create(ctx: OperationContext, args: Args) -> Preview:
 
 @operation("service_requests.create", kind="change",
            params=[Param("customer", ParamType.CUSTOMER, required=False, from_context=True),
-                   Param("title"), Param("description", multiline=True),
+                   Param("title"), Param("description", multiline=True), TOPIC,
                    Param("severity", ParamType.CHOICE, choices=SEVERITIES, required=False, default="moderate")],
            preview=_preview_create, card=views.service_request_result)
 async def create_request(ctx: OperationContext, args: Args) -> Outcome:
-    topics = await ctx.client.service_requests.list_support_topics().to_list(1)
     description = args["description"]
     customer = args.get("customer")
     if customer:
         description = f"{description}\n\n{ctx.t('field.customer')}: {customer['name']} ({customer['id']})"
     body = {"title": args["title"], "description": description, "severity": args["severity"],
-            "supportTopicId": str(topics[0].raw.get("id")) if topics else None}
+            "supportTopicId": args["topic"]["id"]}
     created = await ctx.client.service_requests.create(body, agent_locale=ctx.locale,
                                                        request_id=ctx.request_id("create"))
     data = raw(created)

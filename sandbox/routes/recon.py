@@ -201,7 +201,8 @@ async def get_operation(request: web.Request) -> web.Response:
                               "error": doc["error"]})
     ready_at = parse_iso(doc["readyAt"])
     if not doc["written"] or now < ready_at:
-        wait = max(1, math.ceil((ready_at - now).total_seconds())) if doc["written"] else 1
+        cap = sandbox.config.recon_retry_after_s
+        wait = min(cap, max(1, math.ceil((ready_at - now).total_seconds()))) if doc["written"] else min(cap, 1)
         return json_response({"@odata.type": "#microsoft.graph.partners.billing.runningOperation", **base,
                               "status": "running", "lastActionDateTime": iso(now)},
                              headers={"Retry-After": str(wait)})

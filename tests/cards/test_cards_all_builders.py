@@ -42,11 +42,13 @@ def _declared(op_id: str, data: Any, locale: str, more: dict[str, Any] | None = 
 
 
 BUILDERS: dict[str, Builder] = {
-    "customer_list": lambda loc: cards.customer_list([customer(i) for i in range(8)],
-                                                     more=actions.more("customers.list", {}, 1), locale=loc),
-    "customer_search": lambda loc: cards.customer_list([customer()], query="Cont", locale=loc),
-    "customer_details": lambda loc: cards.customer_details(customer(), locale=loc),
-    "customer_details_minimal": lambda loc: cards.customer_details({"id": CID}, locale=loc),
+    "customer_list": lambda loc: _declared("customers.list", ListPage(
+        [customer(i) for i in range(8)], 0, True, {}, {}, op="customers.list"), loc,
+        more=actions.more("customers.list", {}, 1)),
+    "customer_search": lambda loc: _declared("customers.search", ListPage(
+        [customer()], 0, False, {"customer": "Cont"}, {"query": "Cont"}, op="customers.search"), loc),
+    "customer_details": lambda loc: _declared("customers.get", customer(), loc),
+    "customer_details_minimal": lambda loc: _declared("customers.get", {"id": CID}, loc),
     "subscription_list": lambda loc: _declared("subscriptions.list", ListPage(
         [subscription(i) for i in range(20)], 0, True, {"customer": CID}, {"customer": CONTOSO},
         op="subscriptions.list"), loc, more=actions.more("subscriptions.list", {"customer": CID}, 1)),
@@ -66,12 +68,14 @@ BUILDERS: dict[str, Builder] = {
     "service_request_list_partner": lambda loc: _declared("service_requests.list", ListPage(
         [SERVICE_REQUEST], 0, False, {}, {"customer": None}, op="service_requests.list"), loc),
     "service_request_details": lambda loc: _declared("service_requests.get", SERVICE_REQUEST, loc),
-    "invoice_list": lambda loc: cards.invoice_list([INVOICE, {**INVOICE, "invoiceType": "OneTime", "id": "D1"}],
-                                                   more=actions.more("invoices.list", {}, 1), locale=loc),
-    "invoice_details": lambda loc: cards.invoice_details(INVOICE, locale=loc),
-    "invoice_line_items": lambda loc: cards.invoice_line_items([LINE_ITEM_LICENSE, LINE_ITEM_ONETIME, {}],
-                                                               invoice_id="G000024135", locale=loc),
-    "balance": lambda loc: cards.balance_card(BALANCE, locale=loc),
+    "invoice_list": lambda loc: _declared("invoices.list", ListPage(
+        [INVOICE, {**INVOICE, "invoiceType": "OneTime", "id": "D1"}], 0, True, {}, {}, op="invoices.list"), loc,
+        more=actions.more("invoices.list", {}, 1)),
+    "invoice_details": lambda loc: _declared("invoices.get", INVOICE, loc),
+    "invoice_line_items": lambda loc: _declared("invoices.line_items", ListPage(
+        [LINE_ITEM_LICENSE, LINE_ITEM_ONETIME, {}], 0, False, {"invoice": "G000024135"}, {"invoice": "G000024135"},
+        op="invoices.line_items"), loc),
+    "balance": lambda loc: _declared("billing.balance", BALANCE, loc),
     "order_list": lambda loc: _declared("orders.list", ListPage(
         [ORDER, {**ORDER, "status": "pending review", "id": "b2"}], 0, False, {"customer": CID},
         {"customer": {"id": CID, "name": "Contoso"}}, op="orders.list"), loc),

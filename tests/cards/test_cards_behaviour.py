@@ -100,13 +100,15 @@ def test_empty_list_says_so_and_has_no_show_more():
 
 def test_list_with_next_page_shows_more_with_the_callers_payload():
     more = actions.more("customers.list", {}, 1)
-    card = cards.customer_list([customer(i) for i in range(3)], more=more)
+    card = views.render("customers.list", ListPage([customer(i) for i in range(3)], 0, True, {}, {},
+                                                   op="customers.list"), locale="en-US", more=more)
     assert _titled(card)["Show more"] == {"pb": "more", "op": "customers.list", "params": {}, "page": 1}
     assert card_text(card).count("onmicrosoft.com") == 3
 
 
 def test_last_page_has_no_show_more():
-    card = cards.customer_list([customer(i) for i in range(3)], more=None)
+    card = views.render("customers.list", ListPage([customer(i) for i in range(3)], 0, False, {}, {},
+                                                   op="customers.list"), locale="en-US")
     assert "Show more" not in _titled(card)
 
 

@@ -153,20 +153,27 @@ async def test_service_request_create_through_the_form(bot: Bot, sandbox: Sandbo
     before = {s["id"] for s in await sandbox.service_requests()}
     form = await bot.say("open a support ticket for contoso")
     assert form.title == "Open a service request"
-    asked = await bot.click("Continue", inputs={"title": "Users cannot sign in",
-                                                "description": "Since this morning nobody at Contoso can sign in."})
+    topics = await bot.click("Continue", inputs={"title": "Users cannot sign in to Outlook",
+                                                 "description": "Since this morning nobody at Contoso can sign "
+                                                                "in to Exchange mail."})
+    # The topic is asked with a choice card, filtered by what was written: the Microsoft 365 service topic first.
+    assert topics.buttons[0] == "Microsoft 365 service issue"
+    assert "Billing" not in topics.buttons
+    asked = await bot.click("Microsoft 365 service issue")
     assert asked.title == "New service request"
     assert facts(asked.card) == {
         "Customer": "Contoso Ltd",
-        "Title": "Users cannot sign in",
-        "Description": "Since this morning nobody at Contoso can sign in.",
+        "Title": "Users cannot sign in to Outlook",
+        "Description": "Since this morning nobody at Contoso can sign in to Exchange mail.",
+        "Support topic": "Microsoft 365 service issue",
         "Severity": "Moderate",
     }
     assert {s["id"] for s in await sandbox.service_requests()} == before, "nothing is opened before confirming"
     done = await bot.click("Confirm")
     created = [s for s in await sandbox.service_requests() if s["id"] not in before]
     assert len(created) == 1
-    assert created[0]["title"] == "Users cannot sign in" and created[0]["severity"] == "moderate"
+    assert created[0]["title"] == "Users cannot sign in to Outlook" and created[0]["severity"] == "moderate"
+    assert created[0]["supportTopicId"] == "32444675"
     assert "Contoso Ltd" in created[0]["description"]
     assert created[0]["id"] in done.screen
 

@@ -82,7 +82,9 @@ async def test_service_request_form_with_empty_title_and_too_long_description(bo
     assert again.title == "Open a service request"
     assert field_errors(again) == ["Please correct the highlighted fields.", "This field is required.",
                                    "Use at most 2000 characters."]
-    asked = await bot.click("Continue", inputs={"title": "Licences missing", "description": "Two users lost E3."})
+    topics = await bot.click("Continue", inputs={"title": "Licences missing", "description": "Two users lost E3."})
+    assert topics.buttons[0] == "Licensing and subscriptions"
+    asked = await bot.click("Licensing and subscriptions")
     assert asked.title == "New service request"
     await bot.click("Cancel")
     assert len(await shared_sandbox.service_requests()) == count

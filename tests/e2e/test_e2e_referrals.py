@@ -90,3 +90,10 @@ async def test_create_a_referral_from_the_form(bot: Bot, sandbox: SandboxThread)
     created = [r for r in await _referrals(sandbox) if r["name"] == "Fabrikam Copilot pilot"]
     assert len(created) == 1 and created[0]["details"]["dealValue"] == 25000
     assert created[0]["details"]["currency"] == "USD" and created[0]["customerProfile"]["name"] == "Fabrikam Inc"
+
+
+async def test_support_topics_are_listed(bot: Bot, sandbox: SandboxThread):
+    topics = (await sandbox.get_json("/v1/servicerequests/supporttopics"))["items"]
+    seen = await bot.say("what support topics are there?")
+    assert seen.title == "Support topics"
+    assert all(t["name"] in seen.screen and t["description"] in seen.screen for t in topics)

@@ -99,3 +99,40 @@ async def test_instances_starting_together_agree_on_one_generated_secret(kind, t
     assert len(set(found)) == 1 and len(found[0]) == 32
     if kind == "sqlite":
         storage.close()
+
+
+def test_links_point_at_the_public_url_or_where_the_request_arrived():
+    from aiohttp.test_utils import make_mocked_request
+
+    from bot.server import request_origin
+
+    assert FileSettings.from_env({"PARTNERBOT_PUBLIC_URL": "https://bot.contoso.com/"}).base_url == \
+        "https://bot.contoso.com"
+    plain = make_mocked_request("POST", "/api/messages", headers={"Host": "partnerbot.azurewebsites.net"})
+    assert request_origin(plain) == "http://partnerbot.azurewebsites.net"
+    proxied = make_mocked_request("POST", "/api/messages", headers={"Host": "partnerbot.azurewebsites.net",
+                                                                     "X-Forwarded-Proto": "https"})
+    assert request_origin(proxied) == "https://partnerbot.azurewebsites.net"
+
+
+async def test_offers_a_day_past_their_expiry_are_deleted():
+    from datetime import timedelta
+
+    from dialogs.jobs import utc_now
+
+    class Clock:
+        now = utc_now()
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+    service = FileService(None, sources(), clock=clock)
+    service.bind(MemoryStorage())
+    old, _ = await offer(service)
+    clock.now += timedelta(hours=12)
+    recent, _ = await offer(service)
+    clock.now += timedelta(hours=13)  # old: expired 15 min after it was made, now over a day ago
+    await offer(service)
+    assert await service.load(old.id) is None
+    assert await service.load(recent.id) is not None

@@ -46,8 +46,7 @@ async def bot_in(sandbox: SandboxThread, **kwargs: Any) -> AsyncIterator[tuple[B
     bot = Bot(sandbox.url, **kwargs)
     clock = Clock()
     bot.engine.files.clock = clock
-    async with bot:
-        bot.engine.files.settings.base_url = bot.app.url
+    async with bot:  # no PARTNERBOT_PUBLIC_URL: links point where the turn's request arrived
         yield bot, clock
 
 
@@ -210,6 +209,7 @@ async def big_source(client: Any, params: dict[str, Any]) -> AsyncIterator[FileS
 async def test_a_large_file_streams_through_link_and_upload_without_being_held_in_memory(sandbox):
     async with bot_in(sandbox, conversation_id=GROUP, conversation_type="groupChat") as (bot, _):
         files = bot.engine.files
+        files.settings.base_url = bot.app.url  # as PARTNERBOT_PUBLIC_URL would (no turn here to take it from)
         tracemalloc.start()
         try:
             offer, payload = await files.offer(FileRequest("test.big", {"sized": False}, "export.json.gz"),

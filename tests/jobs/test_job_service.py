@@ -143,3 +143,39 @@ async def test_an_unreachable_conversation_is_retried_later_not_lost():
     clock.advance(31)
     await svc.run_once()
     assert len(posted) == 1 and len(polls) == 1  # announced without polling again
+
+
+async def test_the_end_of_a_job_is_audited_once():
+    from dialogs.policy import MemoryAudit
+
+    service, clock, polls, posted = world([Pending(None), Done({"status": "registered"})])
+    a, b = service("a"), service("b")
+    a.audit = b.audit = audit = MemoryAudit()
+    job = await start(a)
+    for _ in range(4):
+        await a.run_once()
+        await b.run_once()
+        clock.advance(60)
+    [entry] = audit.entries
+    assert entry["operation"] == "test.kind" and entry["outcome"] == "succeeded" and entry["job"] == job.id
+    assert entry["user"] == {"id": "u1", "name": "Dana"} and "location" not in entry["parameters"]
+
+
+async def test_old_announced_jobs_leave_the_index_and_storage():
+    import dialogs.jobs as jobs_module
+
+    service, clock, polls, posted = world([Done({}) for _ in range(8)])
+    svc = service("a")
+    keep = jobs_module.MAX_FINISHED_IN_INDEX
+    jobs_module.MAX_FINISHED_IN_INDEX = 3
+    try:
+        started = []
+        for _ in range(6):
+            started.append(await start(svc))
+            clock.advance(1)
+            await svc.run_once()
+        ids = {e.id for e in await svc.store.entries()}
+        assert ids == {j.id for j in started[-3:]}
+        assert await svc.store.load(started[0].id) is None and await svc.store.load(started[-1].id) is not None
+    finally:
+        jobs_module.MAX_FINISHED_IN_INDEX = keep

@@ -84,6 +84,14 @@ async def test_a_202_registration_is_announced_once_in_the_conversation_that_ask
         assert "Your jobs" in jobs.screen and "Registering Azure plan of Fabrikam Inc" in jobs.screen
         assert "Done" in jobs.screen
 
+        # The audit log has the request (when it was confirmed) and how it ended (when the job finished).
+        entries = [e for e in reversed((await bot.engine.audit.query()).entries) if "regist" in e["operation"]]
+        assert [(e["operation"], e["outcome"]) for e in entries] == [
+            ("subscriptions.register", "succeeded"), ("subscriptions.registration", "succeeded")]
+        assert entries[1]["customer"]["name"] == "Fabrikam Inc"
+        shown = await bot.submit({"pb": "run", "op": "audit.records", "params": {"customer": "Fabrikam Inc"}})
+        assert "Registration finished (Azure subscription)" in shown.screen, shown.screen
+
 
 async def test_a_204_usage_read_becomes_a_job_and_its_table_is_posted_when_ready(sandbox):
     await operations(sandbox, pollsUntilDone=3, retryAfterSeconds=0)
