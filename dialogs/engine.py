@@ -71,8 +71,9 @@ def _too_large(value: Any) -> bool:
         return True
 _START_OVER = re.compile(r"^\s*(start over|restart|reset|重新開始)\s*[.!]?\s*$", re.I)
 # "What's running?" is a bot command, not a contract intent (the contract has no id for it): the user's jobs.
-_JOBS = re.compile(r"^\s*(what'?s running|what is running|my jobs|jobs|running jobs|show (my )?jobs|"
-                   r"執行中的工作|我的工作|正在執行什麼)\s*[?？.!]?\s*$", re.I)
+_JOBS = re.compile(r"^\s*(what'?s (still )?running|what is (still )?running|what jobs are (still )?running|"
+                   r"(are there )?any jobs running|(show |list )?(my |running )?jobs|(show |list )?my running jobs|"
+                   r"執行中的工作|正在執行的工作|我的工作|正在執行什麼)\s*[?？.!]?\s*$", re.I)
 
 
 
