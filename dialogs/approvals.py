@@ -378,7 +378,10 @@ class ApprovalService:
             if record is None:
                 return InvokeResult(card=message_card(t("approval.notice.not_found", locale, request_id=request_id),
                                                       locale))
-            return InvokeResult(card=card_for(record, view_for(record, actor.id, roles), locale, now))
+            view = view_for(record, actor.id, roles)
+            if view == "readonly":  # any request id can be asked for: details only for the requester and approvers
+                return InvokeResult(card=message_card(t("frontdoor.approval_private", locale), locale))
+            return InvokeResult(card=card_for(record, view, locale, now))
         if verb == "approve":  # also "retry" on a failed (or stuck) order: same button place, same rules
             transition = await self.store.change(
                 request_id, lambda r: sm.approve_or_retry(r, actor, version, now, STUCK_AFTER))
