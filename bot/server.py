@@ -193,6 +193,7 @@ def create_app(
         engine = build_engine(settings, storage=storage)  # one store for state, approvals and the audit log
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_auth_configuration()))
     handler = PartnerBotHandler(engine, ConversationState(storage), UserState(storage), storage=storage)
+    handler.allow_loopback_files = not settings.auth_enabled
     adapter.on_turn_error = make_on_turn_error(handler)
     notifier = ProactiveNotifier(adapter, storage, settings.app_id)
     attach = getattr(engine, "attach_notifier", None)
