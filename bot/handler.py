@@ -68,6 +68,8 @@ class PartnerBotHandler(TeamsActivityHandler):
         # Called with (turn, conversation reference) whenever someone talks to the bot (e.g. the approvals'
         # people list, which finds approvers' chats); a failing listener never fails the turn.
         self.reference_listeners: list[Callable[[Turn, ConversationReference], Awaitable[None]]] = []
+        # Set by the app (bot.server): delivers private replies to a user's personal chat.
+        self.notifier: Any = None
         # Set by the app when files are delivered: (turn context, FileConsentCardResponse) -> None.
         self.file_consent: Callable[[TurnContext, Any], Awaitable[None]] | None = None
 
@@ -125,6 +127,8 @@ class PartnerBotHandler(TeamsActivityHandler):
         """Send (or, with `replace_activity_id`, update) each reply; returns the activity ids in order."""
         ids: list[str | None] = []
         for reply in replies or []:
+            if reply.meta.get("personal") and not _is_personal(turn_context):
+                reply = await self._deliver_privately(turn_context, reply)
             activity = activity_from_reply(reply)
             response: ResourceResponse | None
             if reply.replace_activity_id:
@@ -133,6 +137,20 @@ class PartnerBotHandler(TeamsActivityHandler):
                 response = await turn_context.send_activity(activity)
             ids.append(response.id if response else None)
         return ids
+
+    async def _deliver_privately(self, turn_context: TurnContext, reply: Reply) -> Reply:
+        """Send a private reply (a generated password) to the sender's personal chat instead of this group chat
+        or channel; what this conversation sees is only where it went (or that it could not be delivered)."""
+        notifier = self.notifier
+        user = user_from_account(turn_context.activity.from_property)
+        try:
+            if notifier is None:
+                raise LookupError("no proactive notifier")
+            await notifier.send_to_user(user.id, [Reply(text=reply.text)])
+        except Exception as exc:  # noqa: BLE001 - not delivered: say so here, never show the text here
+            log.warning("private reply not delivered to the personal chat (%s)", type(exc).__name__)
+            return Reply(text=reply.meta.get("undeliverable"))
+        return Reply(text=reply.meta.get("elsewhere"))
 
     async def _update_or_send(self, turn_context: TurnContext, activity: Activity) -> ResourceResponse | None:
         try:
@@ -236,7 +254,10 @@ class PartnerBotHandler(TeamsActivityHandler):
         if activity.from_property is None or not turn.conversation_id:
             return
         reference = TurnContext.get_conversation_reference(activity)
-        await references.put_reference(self.storage, reference, turn.user.id, memo=self._references)
+        try:
+            await references.put_reference(self.storage, reference, turn.user.id, memo=self._references)
+        except Exception:  # noqa: BLE001 - bookkeeping must not cost the user their turn
+            log.warning("could not store the conversation reference of %s", turn.conversation_id, exc_info=True)
         for listener in self.reference_listeners:
             try:
                 await listener(turn, reference)
@@ -247,3 +268,8 @@ class PartnerBotHandler(TeamsActivityHandler):
         profile.update({"id": user.id, "name": user.name, "aad_object_id": user.aad_object_id,
                         "locale": turn.locale})
 
+
+def _is_personal(turn_context: TurnContext) -> bool:
+    conversation = turn_context.activity.conversation
+    return conversation is None or ((conversation.conversation_type or "personal") == "personal"
+                                    and not conversation.is_group)

@@ -167,6 +167,12 @@ def render(op_id: str, data: Any, *, locale: str, more: Any = None) -> dict[str,
     return declared(registry[op_id])(data, locale=locale, more=more)
 
 
+def refusal(refused: Any, locale: str) -> dict[str, Any]:
+    """A change that cannot be made: why, and buttons for what would make it possible (nothing was changed)."""
+    buttons = [(title, actions.run(op_id, params)) for title, op_id, params in refused.actions]
+    return conversation.refusal_card(refused.message, next_actions=buttons, locale=locale)
+
+
 def more_action(op: Operation, flow: dict[str, Any], data: Any) -> dict[str, Any] | None:
     if isinstance(data, ListPage) and data.has_more:
         return actions.more(op.id, data.params, data.page + 1)

@@ -1,6 +1,8 @@
 """Operation declarations, one module per area. Importing this package fills `dialogs.registry.registry`."""
 
 from dialogs.ops import (  # noqa: F401
+    accounts,
+    accounts_changes,
     audit,
     billing,
     conversation,
