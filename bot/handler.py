@@ -14,7 +14,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from botbuilder.core import ConversationState, InvokeResponse, Storage, TurnContext, UserState
 from botbuilder.core.teams import TeamsActivityHandler
@@ -28,13 +28,14 @@ from bot.translate import (
     turn_from_activity,
     user_from_account,
 )
+from dialogs import flow_store
 from dialogs.turn import ConversationEngine, Reply, Turn
 from partner_center import clock
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-ENGINE_STATE = "engine"  # the engine's dict; cleared after a failed turn
-BOT_STATE = "partnerbot"  # the handler's own bookkeeping (welcome flag); survives a reset
+BOT_STATE = "partnerbot"  # the handler's own bookkeeping (welcome flag, recent activity ids)
 PROFILE_STATE = "profile"
 RECENT_ACTIVITY_IDS = 50  # redelivered messages within this window are recognised and not handled twice
 
@@ -54,7 +55,8 @@ class PartnerBotHandler(TeamsActivityHandler):
         self.user_state = user_state
         # References go to the same store as state unless told otherwise.
         self.storage: Storage = storage if storage is not None else conversation_state._storage
-        self._engine_state = conversation_state.create_property(ENGINE_STATE)
+        # Flows: one item per member of a conversation (group chats), compare-and-set, never in conversation state.
+        self.flows = flow_store.FlowStore(self.storage)
         self._bot_state = conversation_state.create_property(BOT_STATE)
         self._profile = user_state.create_property(PROFILE_STATE)
         self._welcome_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -62,6 +64,8 @@ class PartnerBotHandler(TeamsActivityHandler):
         # Called with (turn, conversation reference) whenever someone talks to the bot (e.g. the approvals'
         # people list, which finds approvers' chats); a failing listener never fails the turn.
         self.reference_listeners: list[Callable[[Turn, ConversationReference], Awaitable[None]]] = []
+        # Set by the app (bot.server): delivers private replies to a user's personal chat.
+        self.notifier: Any = None
         # Set by the app when files are delivered: (turn context, FileConsentCardResponse) -> None.
         self.file_consent: Callable[[TurnContext, Any], Awaitable[None]] | None = None
 
@@ -73,18 +77,28 @@ class PartnerBotHandler(TeamsActivityHandler):
         await self.conversation_state.save_changes(turn_context)
         await self.user_state.save_changes(turn_context)
 
-    async def engine_state(self, turn_context: TurnContext) -> dict[str, Any]:
-        state = await self._engine_state.get(turn_context, dict)
-        if not isinstance(state, dict):  # corrupted or from an older layout: start clean
-            state = {}
-            await self._engine_state.set(turn_context, state)
-        return state
+    async def _run_engine(self, turn_context: TurnContext, turn: Turn, call: Callable[[dict[str, Any]], Awaitable[T]],
+                          ) -> T:
+        """Run one engine call on this user's own flow item and merge what it changed back (dialogs.flow_store).
+
+        The merge is stored before any reply is sent, so a card is never clickable before its flow exists.
+        """
+        loaded = await self.flows.load(turn.conversation_id, turn.user.id)
+        token = flow_store.bind(self.flows, loaded)
+        try:
+            result = await call(loaded.engine_state())
+        finally:
+            flow_store.unbind(token)
+        await self.flows.save(loaded)
+        return result
 
     async def reset_dialog_state(self, turn_context: TurnContext) -> None:
-        """Forget the engine's state for this conversation (after an error) and store that at once."""
-        await self.conversation_state.load(turn_context, force=True)
-        await self._engine_state.delete(turn_context)
-        await self.conversation_state.save_changes(turn_context, force=True)
+        """After a failed turn: end the failing user's own flow; every other member's flow stays as it is."""
+        activity = turn_context.activity
+        if activity.from_property is None or activity.conversation is None or not activity.conversation.id:
+            return
+        user = user_from_account(activity.from_property)
+        await self.flows.end_flow(activity.conversation.id, user.id)
 
     # --- messages --------------------------------------------------------------------------------
 
@@ -97,13 +111,15 @@ class PartnerBotHandler(TeamsActivityHandler):
         if turn.text is None and not turn.value:
             log.debug("ignoring a message with neither text nor value (conversation %s)", turn.conversation_id)
             return
-        replies = await self.engine.on_turn(turn, await self.engine_state(turn_context))
+        replies = await self._run_engine(turn_context, turn, lambda state: self.engine.on_turn(turn, state))
         await self.send_replies(turn_context, replies)
 
     async def send_replies(self, turn_context: TurnContext, replies: list[Reply]) -> list[str | None]:
         """Send (or, with `replace_activity_id`, update) each reply; returns the activity ids in order."""
         ids: list[str | None] = []
         for reply in replies or []:
+            if reply.meta.get("personal") and not _is_personal(turn_context):
+                reply = await self._deliver_privately(turn_context, reply)
             activity = activity_from_reply(reply)
             response: ResourceResponse | None
             if reply.replace_activity_id:
@@ -112,6 +128,20 @@ class PartnerBotHandler(TeamsActivityHandler):
                 response = await turn_context.send_activity(activity)
             ids.append(response.id if response else None)
         return ids
+
+    async def _deliver_privately(self, turn_context: TurnContext, reply: Reply) -> Reply:
+        """Send a private reply (a generated password) to the sender's personal chat instead of this group chat
+        or channel; what this conversation sees is only where it went (or that it could not be delivered)."""
+        notifier = self.notifier
+        user = user_from_account(turn_context.activity.from_property)
+        try:
+            if notifier is None:
+                raise LookupError("no proactive notifier")
+            await notifier.send_to_user(user.id, [Reply(text=reply.text)])
+        except Exception as exc:  # noqa: BLE001 - not delivered: say so here, never show the text here
+            log.warning("private reply not delivered to the personal chat (%s)", type(exc).__name__)
+            return Reply(text=reply.meta.get("undeliverable"))
+        return Reply(text=reply.meta.get("elsewhere"))
 
     async def _update_or_send(self, turn_context: TurnContext, activity: Activity) -> ResourceResponse | None:
         try:
@@ -155,7 +185,7 @@ class PartnerBotHandler(TeamsActivityHandler):
         if value.get("trigger") == "automatic" and turn.verb != "refresh":
             turn = replace(turn, verb="refresh")  # an automatic refresh only ever reads, whatever its verb
         await self._remember(turn_context, turn)
-        result = await self.engine.on_invoke(turn, await self.engine_state(turn_context))
+        result = await self._run_engine(turn_context, turn, lambda state: self.engine.on_invoke(turn, state))
         return InvokeResponse(status=200, body=invoke_response_body(result))
 
     # --- Teams file consent ------------------------------------------------------------------------
@@ -226,3 +256,8 @@ class PartnerBotHandler(TeamsActivityHandler):
         profile.update({"id": user.id, "name": user.name, "aad_object_id": user.aad_object_id,
                         "locale": turn.locale})
 
+
+def _is_personal(turn_context: TurnContext) -> bool:
+    conversation = turn_context.activity.conversation
+    return conversation is None or ((conversation.conversation_type or "personal") == "personal"
+                                    and not conversation.is_group)

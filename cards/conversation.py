@@ -311,6 +311,16 @@ def result_card(
     return adaptive_card(body, buttons, locale=locale, fallback_text=f"{card_title}: {summary}"[:500])
 
 
+def refusal_card(message: str, *, next_actions: Sequence[tuple[str, Mapping[str, Any]]] = (),
+                 locale: str = "en-US") -> dict[str, Any]:
+    """A change that cannot be made as asked: why, that nothing changed, and what would make it possible."""
+    card_title = t("refusal.title", locale)
+    body = [heading(card_title), text(shorten(message, 1500, locale), color="Warning"),
+            text(t("error.nothing_changed", locale), subtle=True)]
+    buttons = [submit(label, payload) for label, payload in next_actions[:5]]
+    return adaptive_card(body, buttons, locale=locale, fallback_text=f"{card_title}: {message}"[:500])
+
+
 def error_card(
     message: str,
     *,

@@ -407,7 +407,13 @@ def _buttons(op_id: str, buttons: Sequence[Button], result: Mapping[str, Any], l
     for button in buttons:
         if not _all(button.when, [result]):
             continue
-        payload = link_payload(button.link, [result])
+        if button.url:
+            address = lookup([result], button.url)
+            if isinstance(address, str) and address.startswith("https://"):
+                out.append({"type": "Action.OpenUrl", "title": t(f"view.{op_id}.action.{button.name}", locale),
+                            "url": address})
+            continue
+        payload = link_payload(button.link, [result]) if button.link is not None else None
         if payload is not None:
             out.append(submit(t(f"view.{op_id}.action.{button.name}", locale), payload, style=button.style))
     return out

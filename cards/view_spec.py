@@ -105,12 +105,14 @@ class Link:
 
 @dataclass(frozen=True)
 class Button:
-    """A card button that starts `link`. Its title is `view.<op>.action.<name>`."""
+    """A card button that starts `link`, or opens the https URL found at the path `url` (e.g. an admin portal).
+    Its title is `view.<op>.action.<name>`; a button whose link or URL does not resolve is left out."""
 
     name: str
-    link: Link
+    link: Link | None = None
     when: Cond = None
     style: str | None = None  # "positive" / "destructive"
+    url: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ shows a confirmation that only the requesting user can accept, and a handler is 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -15,16 +16,29 @@ from typing import Any
 
 from cards import files as file_cards
 from cards import jobs as job_cards
+from cards.elements import CardTooLargeError
 from dialogs import views
 from dialogs.context import OperationContext
 from dialogs.directory import DirectoryCache
 from dialogs.files import FileRejected, FileRequest, FileService
 from dialogs.flow import expired, find_flow_owner, new_flow, user_slot
+from dialogs.flow_store import claim_flow
 from dialogs.fresh import turn_scope
 from dialogs.jobs import JobRequest, JobService, utc_now
 from dialogs.paging import ListPage
 from dialogs.policy import AllowAll, AuditSink, MemoryAudit, PurchaseGate, RolePolicy
-from dialogs.registry import ENTITY_TYPES, Kind, NeedInput, Operation, Param, ParamType, Preview, Registry, Row
+from dialogs.registry import (
+    ENTITY_TYPES,
+    Kind,
+    NeedInput,
+    Operation,
+    Param,
+    ParamType,
+    Preview,
+    Refused,
+    Registry,
+    Row,
+)
 from dialogs.resolve import (
     Ambiguous,
     NotFound,
@@ -45,10 +59,21 @@ CONTROL_INTENTS = {"cancel", "help"}
 NEW_REQUEST_SCORE = 0.9
 _YES = re.compile(r"^\s*(y|yes|yep|yeah|ok|okay|sure|confirm|go ahead|do it|是|好|確認|確定)\s*[.!]?\s*$", re.I)
 _NO = re.compile(r"^\s*(n|no|nope|don'?t|decline|stop|否|不要|不)\s*[.!]?\s*$", re.I)
+# Teams delivers messages up to ~28 KB; anything longer is not a chat message and is refused unread.
+MAX_MESSAGE_CHARS = 28_000
+MAX_CARD_VALUE_CHARS = 16_000  # a card submit's data (our cards send ids and short inputs)
+
+
+def _too_large(value: Any) -> bool:
+    try:
+        return len(json.dumps(value, ensure_ascii=False, default=str)) > MAX_CARD_VALUE_CHARS
+    except (ValueError, RecursionError):
+        return True
 _START_OVER = re.compile(r"^\s*(start over|restart|reset|重新開始)\s*[.!]?\s*$", re.I)
 # "What's running?" is a bot command, not a contract intent (the contract has no id for it): the user's jobs.
-_JOBS = re.compile(r"^\s*(what'?s running|what is running|my jobs|jobs|running jobs|show (my )?jobs|"
-                   r"執行中的工作|我的工作|正在執行什麼)\s*[?？.!]?\s*$", re.I)
+_JOBS = re.compile(r"^\s*(what'?s (still )?running|what is (still )?running|what jobs are (still )?running|"
+                   r"(are there )?any jobs running|(show |list )?(my |running )?jobs|(show |list )?my running jobs|"
+                   r"執行中的工作|正在執行的工作|我的工作|正在執行什麼)\s*[?？.!]?\s*$", re.I)
 
 
 
@@ -94,13 +119,21 @@ class Engine:
             self.files.attach_notifier(notifier)
 
     async def on_invoke(self, turn: Turn, state: dict[str, Any]) -> InvokeResult:
+        if turn.value is not None and _too_large(turn.value):
+            return InvokeResult(message=views.t("frontdoor.card_value_too_large", turn.locale))
         if self.purchases is not None:
             return await self.purchases.on_invoke(turn, state)
         return InvokeResult(message=views.t("msg.card_inactive", turn.locale))
 
     async def on_turn(self, turn: Turn, state: dict[str, Any]) -> list[Reply]:
+        if turn.value is not None and _too_large(turn.value):
+            return [Reply(text=views.t("frontdoor.card_value_too_large", turn.locale))]
         with turn_scope():  # what this turn read from Partner Center may be reused in this turn, never later
-            return await self._on_turn(turn, state)
+            try:
+                return await self._on_turn(turn, state)
+            except CardTooLargeError:  # e.g. a very long value echoed back: say so instead of failing the turn
+                log.warning("a reply card was too large for %s; answered in words", turn.conversation_id[:80])
+                return [Reply(text=views.t("frontdoor.reply_too_large", turn.locale))]
 
     async def _on_turn(self, turn: Turn, state: dict[str, Any]) -> list[Reply]:
         slot = user_slot(state, turn.user.id)
@@ -111,6 +144,9 @@ class Engine:
         if value and isinstance(value.get("pb"), str):
             return await self._on_card_action(turn, state, slot, value)
         text = (turn.text or "").strip()
+        if len(text) > MAX_MESSAGE_CHARS:  # refused before any pattern or model reads it
+            return [Reply(text=views.t("frontdoor.message_too_long", turn.locale, length=f"{len(text):,}",
+                                       limit=f"{MAX_MESSAGE_CHARS:,}"))]
         if not text:
             if value is not None:
                 return [Reply(text=views.t("engine.card_unknown", turn.locale))]
@@ -213,9 +249,8 @@ class Engine:
         flow_id = data.get("flow")
         if not flow or flow.get("id") != flow_id:
             owner = find_flow_owner(state, str(flow_id)) if flow_id else None
-            if owner and owner != turn.user.id:
-                owner_name = state["users"][owner]["flow"].get("user_name") or owner
-                return [Reply(text=views.t("msg.not_your_card", locale, name=owner_name))]
+            if owner and owner[0] != turn.user.id:
+                return [Reply(text=views.t("msg.not_your_card", locale, name=owner[1]))]
             return [Reply(text=views.t("msg.card_inactive", locale))]
         if action == "cancel":
             slot["flow"] = None
@@ -449,6 +484,11 @@ class Engine:
         flow = slot["flow"]
         try:
             preview = await op.preview(ctx, args) if op.preview else views.default_preview(op, args, ctx.locale)
+        except Refused as refusal:
+            slot["flow"] = None  # nothing to confirm: the change cannot be made as asked, and nothing was done
+            if refusal.actions:
+                return [Reply(card=views.refusal(refusal, ctx.locale))]
+            return [Reply(text=refusal.message)]
         except NeedInput as need:
             asked = [p for p in op.params if p.name in need.params]
             for param in asked:
@@ -467,6 +507,9 @@ class Engine:
         if flow["user"] != turn.user.id:
             name = flow.get("user_name") or flow["user"]
             return [Reply(text=views.t("msg.not_your_card", turn.locale, name=name))]
+        if not await claim_flow(flow["id"]):
+            # Another turn (a second click, a redelivery, another instance) is running it or already ran it.
+            return [Reply(text=views.t("msg.card_inactive", turn.locale))]
         flow["confirmed"] = True
         return await self._advance(turn, slot)
 
@@ -508,6 +551,8 @@ class Engine:
         replies: list[Reply] = []
         if outcome.message:
             replies.append(Reply(text=outcome.message))
+        if outcome.private:
+            replies.append(private_reply(outcome.private, ctx.locale))
         if isinstance(outcome.job, JobRequest):
             replies.append(await self._start_job(ctx, outcome.job))
         if isinstance(outcome.file, FileRequest):
@@ -584,6 +629,14 @@ class Engine:
             await self.audit.append(entry)
         except Exception:  # noqa: BLE001 - the change happened; a failing audit write must be visible, not fatal
             log.exception("audit append failed for %s", op.id)
+
+
+def private_reply(text: str, locale: str) -> Reply:
+    """A reply the bot layer delivers only to the requester's personal chat (see `Outcome.private`); in a group
+    chat or channel the conversation gets `elsewhere` (or `undeliverable`) instead of the text."""
+    return Reply(text=text, meta={"personal": True,
+                                  "elsewhere": views.t("msg.private_sent_elsewhere", locale),
+                                  "undeliverable": views.t("msg.private_undeliverable", locale)})
 
 
 def _preview_dict(preview: Preview) -> dict[str, Any]:

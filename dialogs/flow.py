@@ -42,11 +42,15 @@ def user_slot(state: dict[str, Any], user_id: str) -> dict[str, Any]:
     return slot
 
 
-def find_flow_owner(state: dict[str, Any], flow_id: str) -> str | None:
+def find_flow_owner(state: dict[str, Any], flow_id: str) -> tuple[str, str] | None:
+    """(user id, name) of whoever owns `flow_id`: a slot in `state`, or the conversation's owners record."""
     for user_id, slot in state.get("users", {}).items():
         flow = slot.get("flow")
         if flow and flow.get("id") == flow_id:
-            return user_id
+            return user_id, flow.get("user_name") or user_id
+    owner = (state.get("owners") or {}).get(flow_id)  # see dialogs.flow_store
+    if isinstance(owner, list | tuple) and owner:
+        return str(owner[0]), str(owner[1] if len(owner) > 1 and owner[1] else owner[0])
     return None
 
 

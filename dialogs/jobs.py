@@ -325,6 +325,7 @@ class JobStore:
             if int((items.get(entry.id) or {}).get("version") or 0) >= entry.version:
                 return
             items[entry.id] = entry.to_dict()
+            before = set(items)
             items = _prune(items)
             try:
                 if data is None:
@@ -334,6 +335,12 @@ class JobStore:
             except Exception as exc:  # noqa: BLE001 - lost the race: read again
                 log.debug("job index changed concurrently (%s)", type(exc).__name__)
                 continue
+            pruned = before - set(items)  # announced long ago and out of the index: their records go too
+            if pruned:
+                try:
+                    await self.docs.storage.delete([job_key(j) for j in sorted(pruned)])
+                except Exception:  # noqa: BLE001 - a leftover record is harmless
+                    log.debug("old job records could not be deleted", exc_info=True)
             check, _ = await self.docs.read(INDEX_KEY)
             stored = ((check or {}).get("items") or {}).get(entry.id)
             if stored is not None and int(stored.get("version") or 0) >= entry.version:

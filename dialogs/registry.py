@@ -115,6 +115,9 @@ class Outcome:
     context: dict[str, Any] = field(default_factory=dict)
     # For the audit log: what the change touched (ids, before/after).
     audit: dict[str, Any] = field(default_factory=dict)
+    # For the requester's eyes only (a generated password): sent once to their personal chat with the bot,
+    # never stored in state, audited or logged, never shown in a group chat or channel.
+    private: str | None = None
     # Work Partner Center finishes later (`dialogs.jobs.JobRequest`): the dispatcher stores it as a job, tells
     # the user it will post the outcome here, and the background poller announces it once.
     job: Any = None
@@ -172,6 +175,19 @@ class NeedInput(Exception):
         super().__init__(message)
         self.params = params
         self.message = message
+
+
+class Refused(Exception):
+    """Raised by a preview when the change cannot be made as asked (a policy still assigned to devices, no free
+    seats): the dispatcher ends the flow with `message` and changes nothing — no confirmation card for a change
+    that would fail. `actions` — (button title, operation id, params) — offer what would make it possible (add
+    seats to the subscription); with actions the answer is a card with those buttons.
+    """
+
+    def __init__(self, message: str, actions: tuple[tuple[str, str, dict[str, Any]], ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.actions = actions
 
 
 class DuplicateOperationError(ValueError):

@@ -1,7 +1,9 @@
 """The one place where the dialog layer meets `cards/`: which card renders which operation's result.
 
-Operation declarations name these renderers (`card=views.subscription_list`); each takes the handler's data
-plus `locale` and `more` (the "Show more" payload) and returns a card dict. Handlers never build cards.
+A read declares its result as data (`view=View(...)`, cards/view_spec.py), drawn by `declared()` with the one
+generic builder (cards/view_card.py). The few hand-written renderers left here (`card=views.whoami`, the
+result cards of changes) take the handler's data plus `locale` and `more` and return a card dict. Handlers
+never build cards.
 """
 
 from __future__ import annotations
@@ -163,6 +165,12 @@ def render(op_id: str, data: Any, *, locale: str, more: Any = None) -> dict[str,
     from dialogs.registry import registry
 
     return declared(registry[op_id])(data, locale=locale, more=more)
+
+
+def refusal(refused: Any, locale: str) -> dict[str, Any]:
+    """A change that cannot be made: why, and buttons for what would make it possible (nothing was changed)."""
+    buttons = [(title, actions.run(op_id, params)) for title, op_id, params in refused.actions]
+    return conversation.refusal_card(refused.message, next_actions=buttons, locale=locale)
 
 
 def more_action(op: Operation, flow: dict[str, Any], data: Any) -> dict[str, Any] | None:

@@ -13,24 +13,30 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .agreements import AgreementsOperations
 from .analytics import AnalyticsOperations
 from .audit import AuditOperations
 from .carts import CartsOperations
 from .catalog import CatalogOperations
 from .customers import CustomersOperations
+from .devices import DevicesOperations
+from .directory_roles import DirectoryRolesOperations
 from .invoices import InvoicesOperations
 from .licenses import LicensesOperations
 from .long_running import LongRunningOperations
 from .orders import OrdersOperations
+from .profiles import ProfilesOperations
 from .rate_limit import RateLimiter
 from .reconciliation import ReconciliationOperations
 from .referrals import ReferralsOperations
+from .resellers import ResellersOperations
 from .retry import RetryPolicy
 from .service_requests import ServiceRequestsOperations
 from .subscriptions import SubscriptionsOperations
 from .transport import DEFAULT_BASE_URL, DEFAULT_GRAPH_URL, DEFAULT_PARTNER_API_URL, Pipeline
 from .usage import UsageOperations
 from .users import UsersOperations
+from .utilities import UtilitiesOperations
 from .utilization import UtilizationOperations
 
 
@@ -97,7 +103,13 @@ class PartnerCenterClient:
         self.users = UsersOperations(self._pipeline)
         self.licenses = LicensesOperations(self._pipeline)
         self.audit = AuditOperations(self._pipeline)
+        self.directory_roles = DirectoryRolesOperations(self._pipeline)
+        self.agreements = AgreementsOperations(self._pipeline)
+        self.profiles = ProfilesOperations(self._pipeline)
+        self.resellers = ResellersOperations(self._pipeline)
+        self.utilities = UtilitiesOperations(self._pipeline)
         self.referrals = ReferralsOperations(self._partner_api)
+        self.devices = DevicesOperations(self._pipeline)
         self.long_running = LongRunningOperations(self._pipeline)
         self.utilization = UtilizationOperations(self._pipeline)
         self.usage = UsageOperations(self._pipeline)

@@ -33,6 +33,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # be added independently. Routes match in this order: money's fixed paths (/invoices/unbilled/...,
 # /subscriptions/usagerecords) come before the {id} routes that would take them for ids.
 ROUTE_MODULES = [
+    "sandbox.routes.accounts",  # before customers: /v1/customers/relationshiprequests is no customer id
     "sandbox.routes.admin",
     "sandbox.routes.token",
     "sandbox.routes.money",
@@ -49,6 +50,7 @@ ROUTE_MODULES = [
     "sandbox.routes.support",
     "sandbox.routes.long_running",
     "sandbox.routes.referrals",
+    "sandbox.routes.devices",
     "sandbox.routes.documents",
 ]
 

@@ -428,4 +428,7 @@ def seed_service_requests(ctx: SeedContext) -> None:
         }
         ctx.add(SR_KIND, sr_id, sr, "", status, sr["_customerId"])
 
+
+import sandbox.seed_accounts  # noqa: E402,F401  (registers the account-chores seeder)
+import sandbox.seed_devices  # noqa: E402,F401  (Windows Autopilot, api.md §19)
 import sandbox.seed_referrals  # noqa: E402,F401  (co-sell referrals, api.md §14)

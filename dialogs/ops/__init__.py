@@ -1,10 +1,13 @@
 """Operation declarations, one module per area. Importing this package fills `dialogs.registry.registry`."""
 
 from dialogs.ops import (  # noqa: F401
+    accounts,
+    accounts_changes,
     audit,
     billing,
     conversation,
     customers,
+    devices,
     long_running,
     money,
     orders,

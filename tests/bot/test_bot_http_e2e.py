@@ -98,8 +98,9 @@ async def test_engine_exception_gives_correlation_id_and_clears_state(engine, ca
         assert any(cid in r.getMessage() and "engine exploded" in r.getMessage() for r in caplog.records)
         await bot.send_text("after")
         [reply] = await bot.connector.next(1)
-        assert engine.states[-1] == {}, "the failed conversation starts over with empty engine state"
-        assert reply.text == "echo: after #1"
+        state = engine.states[-1]
+        assert "half_done" not in state and state["count"] == 1, "what the failed turn changed is not kept"
+        assert reply.text == "echo: after #2"
 
 
 async def test_adaptive_card_invoke_returns_200_with_card(engine):

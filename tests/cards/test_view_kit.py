@@ -298,3 +298,62 @@ def test_inactive_rows_are_marked_and_long_lists_are_cut():
     text = card_text(card)
     assert "Jane 的授權" in text
     assert "包含：Plan 0、Plan 1、Plan 2、Plan 3、Plan 4、Plan 5 及其他 6 項" in text
+
+
+# ----------------------------------------------------------------------------------------------- more shapes
+
+
+def test_plain_title_without_the_context_and_with_it():
+    from cards_sample_data import SERVICE_REQUEST
+
+    everyone = _render("service_requests.list", ListPage([], 0, False, {}, {"customer": None}), "en-US")
+    assert everyone["body"][0]["text"] == "Service requests"
+    assert "No service requests to show." in card_text(everyone)
+    one = _render("service_requests.list", ListPage([SERVICE_REQUEST], 0, False, {}, {"customer": CUSTOMER}),
+                  "zh-TW")
+    assert one["body"][0]["text"] == "Contoso 的服務要求"
+    assert f"要求 {SERVICE_REQUEST['id']}" in card_text(one)
+
+
+def test_periods_distinct_enum_lists_and_fact_lists():
+    from cards_sample_data import BALANCE, INVOICE
+
+    facts = {f["title"]: f["value"] for e in _render("invoices.get", INVOICE, "en-US")["body"]
+             if e["type"] == "FactSet" for f in e["facts"]}
+    assert facts["Billing period"] == "9 Feb 2026 – 8 Mar 2026"
+    # Three line-item groups by three providers (one unknown, shown verbatim), each named once, sorted.
+    assert facts["Includes"] == "Azure, Microsoft 365, quantum_billing"
+    balance = _render("billing.balance", BALANCE, "en-US")
+    by_type = balance["body"][-1]
+    assert by_type["type"] == "FactSet" and by_type["facts"][0] == {"title": "Recurring", "value": "$202,955.87"}
+
+
+def test_a_note_feed_is_sorted_newest_first_and_long_text_is_shortened():
+    from cards_sample_data import SERVICE_REQUEST
+
+    sr = {**SERVICE_REQUEST, "description": "d" * 5000,
+          "notes": [{"createdByName": "A", "createdDate": f"2024-05-0{d}T10:00:00Z", "text": f"note {d}"}
+                    for d in (2, 9, 5)]}
+    text = card_text(_render("service_requests.get", sr, "en-US"))
+    assert text.index("note 9") < text.index("note 5") < text.index("note 2")
+    assert "(shortened)" in text and "d" * 1600 not in text
+
+
+def _declared_ops() -> list[str]:
+    import dialogs.ops  # noqa: F401
+
+    return [op.id for op in registry if op.available and op.view is not None]
+
+
+@pytest.mark.parametrize("op_id", _declared_ops())
+def test_every_declared_view_renders_an_empty_result_in_both_locales(op_id):
+    """Nothing found (or a sparse answer) still gives a valid card: no crash on a missing key or placeholder."""
+    op = registry[op_id]
+    for locale in LOCALES:
+        for data in ({}, ListPage([], 0, False, {}, {})):
+            card = _render(op_id, data, locale)
+            assert card["body"][0]["type"] == "TextBlock" and card["body"][0]["text"], (op_id, locale)
+        if op.view.table is not None:
+            card = _render(op_id, ListPage([{}, {"id": "x"}], 0, True, {}, {}), locale,
+                           more=actions.more(op_id, {}, 1))
+            assert any(a["data"].get("pb") == "more" for a in card["actions"]), op_id

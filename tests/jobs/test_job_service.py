@@ -159,3 +159,33 @@ async def test_the_end_of_a_job_is_audited_once():
     [entry] = audit.entries
     assert entry["operation"] == "test.kind" and entry["outcome"] == "succeeded" and entry["job"] == job.id
     assert entry["user"] == {"id": "u1", "name": "Dana"} and "location" not in entry["parameters"]
+
+
+async def test_old_announced_jobs_leave_the_index_and_storage():
+    import dialogs.jobs as jobs_module
+
+    service, clock, polls, posted = world([Done({}) for _ in range(8)])
+    svc = service("a")
+    keep = jobs_module.MAX_FINISHED_IN_INDEX
+    jobs_module.MAX_FINISHED_IN_INDEX = 3
+    try:
+        started = []
+        for _ in range(6):
+            started.append(await start(svc))
+            clock.advance(1)
+            await svc.run_once()
+        ids = {e.id for e in await svc.store.entries()}
+        assert ids == {j.id for j in started[-3:]}
+        assert await svc.store.load(started[0].id) is None and await svc.store.load(started[-1].id) is not None
+    finally:
+        jobs_module.MAX_FINISHED_IN_INDEX = keep
+
+
+def test_whats_running_phrasings():
+    from dialogs.engine import _JOBS
+
+    for text in ("what's running?", "what's still running", "what jobs are running?", "any jobs running?",
+                 "show my jobs", "jobs", "list running jobs", "my running jobs", "我的工作", "正在執行的工作？"):
+        assert _JOBS.match(text), text
+    for text in ("show contoso subscriptions", "cancel the job", "what's running at contoso", "run jobs"):
+        assert not _JOBS.match(text), text
