@@ -172,8 +172,8 @@ def table(result: dict[str, Any]) -> str:
         f"{bot['rss_growth_mb']:>15} MB",
         f"{'  of which summary pass':<28}{'':>25}{bot['summary_seconds']:>10}",
         f"{'  of which CSV file pass':<28}{'':>25}{bot['file_seconds']:>10}   ({bot['file_mb']} MB file)",
-        f"{'stdlib baseline (sum only)':<28}{base['lines_per_s']:>12,}{base['lines_per_cpu_s']:>13,}{base['seconds']:>10}"
-        f"{base['rss_growth_mb']:>15} MB",
+        f"{'stdlib baseline (sum only)':<28}{base['lines_per_s']:>12,}{base['lines_per_cpu_s']:>13,}"
+        f"{base['seconds']:>10}{base['rss_growth_mb']:>15} MB",
         f"{'bot path, a tenth of it':<28}{tenth['lines_per_s']:>12,}{'':>23}{tenth['rss_growth_mb']:>15} MB",
         f"totals agree with the invoice ({result['invoice_total']}): {result['totals_agree']}",
         f"targets: >= {result['targets']['lines_per_s']:,} lines/s {'met' if ok_rate else 'MISSED'}, "
