@@ -245,7 +245,10 @@ class PartnerBotHandler(TeamsActivityHandler):
         if activity.from_property is None or not turn.conversation_id:
             return
         reference = TurnContext.get_conversation_reference(activity)
-        await references.put_reference(self.storage, reference, turn.user.id, memo=self._references)
+        try:
+            await references.put_reference(self.storage, reference, turn.user.id, memo=self._references)
+        except Exception:  # noqa: BLE001 - bookkeeping must not cost the user their turn
+            log.warning("could not store the conversation reference of %s", turn.conversation_id, exc_info=True)
         for listener in self.reference_listeners:
             try:
                 await listener(turn, reference)
