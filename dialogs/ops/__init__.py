@@ -7,6 +7,7 @@ from dialogs.ops import (  # noqa: F401
     billing,
     conversation,
     customers,
+    device_upload,
     devices,
     long_running,
     money,
