@@ -19,6 +19,7 @@ from cards import jobs as job_cards
 from cards.elements import CardTooLargeError
 from dialogs import views
 from dialogs.context import OperationContext
+from dialogs.device_csv import looks_like_rows
 from dialogs.directory import DirectoryCache
 from dialogs.files import FileRejected, FileRequest, FileService
 from dialogs.flow import expired, find_flow_owner, new_flow, user_slot
@@ -50,6 +51,7 @@ from dialogs.resolve import (
     resolve_user,
 )
 from dialogs.turn import InvokeResult, Reply, Turn
+from dialogs.uploads import UploadStore
 from intents.recognizer import RecognitionContext, Recognizer, RecognizerResult
 from partner_center import errors
 
@@ -93,6 +95,7 @@ class Engine:
         purchases: PurchaseGate | None = None,
         jobs: JobService | None = None,
         files: FileService | None = None,
+        uploads: UploadStore | None = None,
     ) -> None:
         self.registry = registry
         self.client = client
@@ -103,6 +106,7 @@ class Engine:
         self.purchases = purchases
         self.jobs = jobs
         self.files = files
+        self.uploads = uploads
 
     # ----- entry points -------------------------------------------------------------------------------
 
@@ -148,6 +152,8 @@ class Engine:
         if len(text) > MAX_MESSAGE_CHARS:  # refused before any pattern or model reads it
             return [Reply(text=views.t("frontdoor.message_too_long", turn.locale, length=f"{len(text):,}",
                                        limit=f"{MAX_MESSAGE_CHARS:,}"))]
+        if turn.files or looks_like_rows(text) or looks_like_rows(text.partition("\n")[2]):
+            return await self._on_upload(turn, slot, text)
         if not text:
             if value is not None:
                 return [Reply(text=views.t("engine.card_unknown", turn.locale))]
@@ -165,6 +171,32 @@ class Engine:
             if answered is not None:
                 return answered
         return await self._on_intent(turn, slot, result, text)
+
+    async def _on_upload(self, turn: Turn, slot: dict[str, Any], text: str) -> list[Reply]:
+        """A file attached, or device rows pasted: kept in storage, then `devices.upload` (the one operation that
+        takes a file) with whatever the message's words say (customer, batch)."""
+        if self.uploads is None:
+            return [Reply(text=views.t("uploads.error.unavailable", turn.locale))]
+        if turn.files:
+            incoming = turn.files[0]
+            if incoming.error or incoming.data is None:
+                return [Reply(text=views.t(f"uploads.error.{incoming.error or 'unreadable'}", turn.locale,
+                                           name=incoming.name))]
+            name, data, words = incoming.name, incoming.data, text
+        else:
+            words, _, rows = text.partition("\n")
+            if looks_like_rows(text):
+                words, rows = "", text
+            name, data = "pasted.csv", rows.encode("utf-8")
+        upload_id = await self.uploads.put(turn.user.id, name, data)
+        raw: dict[str, Any] = {"file": upload_id}
+        if words.strip():
+            if self.directory is not None:
+                await self.directory.ensure_loaded()
+            result = await self.recognizer.recognize(words.strip(), self._recognition_context(turn, slot))
+            if result.intent == "devices.upload":
+                raw.update({k: v for k, v in result.slots.items() if v})
+        return await self._start(turn, slot, self.registry["devices.upload"], raw, words.strip() or name)
 
     # ----- understanding ------------------------------------------------------------------------------
 
@@ -341,7 +373,8 @@ class Engine:
                                         "now": self.jobs.clock() if self.jobs is not None else utc_now(),
                                         "conversation_type": turn.conversation_type,
                                         "timezone": turn.timezone,
-                                        "file_consent": turn.file_consent})
+                                        "file_consent": turn.file_consent,
+                                        "uploads": self.uploads})
 
     async def _gather(self, turn: Turn, slot: dict[str, Any], op: Operation) -> list[Reply] | None:
         """Fill, resolve and validate every parameter; return the question to ask, or None when complete."""

@@ -8,6 +8,7 @@ from dialogs.ops import (  # noqa: F401
     commerce,
     conversation,
     customers,
+    device_upload,
     devices,
     long_running,
     money,
