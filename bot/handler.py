@@ -173,7 +173,12 @@ class PartnerBotHandler(TeamsActivityHandler):
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         if turn_context.activity.name != "adaptiveCard/action":
-            return await super().on_invoke_activity(turn_context)
+            response = await super().on_invoke_activity(turn_context)
+            if response is not None and response.status == 501:  # the SDK's "not implemented": a client error
+                name = str(turn_context.activity.name or "")[:80]
+                return InvokeResponse(status=400, body={"error": {"code": "NotSupported",
+                                                                  "message": f"invoke {name!r} is not supported"}})
+            return response
         value = turn_context.activity.value
         action = value.get("action") if isinstance(value, dict) else None
         if not isinstance(action, dict):
