@@ -353,6 +353,7 @@ def create_app(
         authenticator = BotFrameworkAuthenticator(AuthOptions(app_id=settings.app_id,
                                                               tenant_id=settings.app_tenant_id))
     handler = PartnerBotHandler(engine, ConversationState(storage), UserState(storage), storage=storage)
+    handler.allow_loopback_files = not settings.auth_enabled
     adapter.on_turn_error = make_on_turn_error(handler)
     notifier = ProactiveNotifier(adapter, storage, settings.app_id)
     handler.notifier = notifier  # private replies (generated passwords) go to the requester's personal chat

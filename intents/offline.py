@@ -25,7 +25,7 @@ from intents.lexicon import CONCEPTS, NORMALIZE
 from intents.matcher import Corrector
 from intents.recognizer import NONE_INTENT, RecognitionContext, RecognizerResult
 from intents.slots import MONTH_WORDS, SlotFiller, strip_possessive
-from intents.speech_act import asks_about, is_change, read_counterpart
+from intents.speech_act import asks_about, asks_who_did, is_change, read_counterpart
 from intents.tagger import UNTAGGED, SlotTagger, labels_for
 from intents.text import clean_text, has_cjk, tokenize
 
@@ -247,7 +247,12 @@ class OfflineRecognizer:
                     or (intent in _CONVERSATION and intent != NONE_INTENT):
                 ranked = [(NONE_INTENT, max(none_score, 1.0 - score))] + [r for r in ranked if r[0] != NONE_INTENT]
                 intent, score = ranked[0]
-        if is_change(intent) and asks_about(text):
+        if intent not in _CONVERSATION and intent != "audit.records" and asks_who_did(text):
+            # "who lowered the seats at X?": whoever the classifier thought it was about, the log answers it
+            asked = intent
+            intent = "audit.records"
+            ranked = [(intent, score)] + [r for r in ranked if r[0] not in (intent, asked)] + [(asked, score)]
+        elif is_change(intent) and asks_about(text):
             # speech act before intent: a question about a change is answered by its read counterpart
             asked = intent
             intent = read_counterpart(intent, text)
