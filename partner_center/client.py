@@ -21,6 +21,7 @@ from .catalog import CatalogOperations
 from .customers import CustomersOperations
 from .devices import DevicesOperations
 from .directory_roles import DirectoryRolesOperations
+from .gdap import GdapOperations
 from .invoices import InvoicesOperations
 from .licenses import LicensesOperations
 from .long_running import LongRunningOperations
@@ -120,6 +121,7 @@ class PartnerCenterClient:
         self.usage = UsageOperations(self._pipeline)
         self.analytics = AnalyticsOperations(self._pipeline)
         # reconciliation v2 (api.md §25) on Graph; export files come from blob storage with a SAS, no token
+        self.gdap = GdapOperations(self._graph)
         self.reconciliation = ReconciliationOperations(self._graph, blob_transport=blob_transport)
 
     @property
