@@ -8,6 +8,7 @@ from dialogs.ops import (  # noqa: F401
     conversation,
     customers,
     devices,
+    gdap,
     long_running,
     money,
     orders,
