@@ -21,6 +21,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ConversationReference, ResourceResponse
 
 from bot import references
+from bot.attachments import fetch_files
 from bot.translate import (
     activity_from_reply,
     invoke_error_body,
@@ -61,6 +62,9 @@ class PartnerBotHandler(TeamsActivityHandler):
         self._profile = user_state.create_property(PROFILE_STATE)
         self._welcome_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._references: references.ReferenceMemo = {}  # spares a storage read per message
+        # Attached files over plain http from loopback (the Playground, local tests): only without Bot Framework
+        # authentication; production downloads are https only.
+        self.allow_loopback_files = False
         # Called with (turn, conversation reference) whenever someone talks to the bot (e.g. the approvals'
         # people list, which finds approvers' chats); a failing listener never fails the turn.
         self.reference_listeners: list[Callable[[Turn, ConversationReference], Awaitable[None]]] = []
@@ -108,7 +112,12 @@ class PartnerBotHandler(TeamsActivityHandler):
         if await self._seen_before(turn_context):
             log.info("ignoring a redelivered message %s", turn_context.activity.id)
             return
-        if turn.text is None and not turn.value:
+        if turn_context.activity.attachments:
+            files = await fetch_files(turn_context.activity.attachments,
+                                      allow_loopback_http=self.allow_loopback_files)
+            if files:
+                turn = replace(turn, files=files)
+        if turn.text is None and not turn.value and not turn.files:
             log.debug("ignoring a message with neither text nor value (conversation %s)", turn.conversation_id)
             return
         replies = await self._run_engine(turn_context, turn, lambda state: self.engine.on_turn(turn, state))
@@ -173,7 +182,12 @@ class PartnerBotHandler(TeamsActivityHandler):
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         if turn_context.activity.name != "adaptiveCard/action":
-            return await super().on_invoke_activity(turn_context)
+            response = await super().on_invoke_activity(turn_context)
+            if response is not None and response.status == 501:  # the SDK's "not implemented": a client error
+                name = str(turn_context.activity.name or "")[:80]
+                return InvokeResponse(status=400, body={"error": {"code": "NotSupported",
+                                                                  "message": f"invoke {name!r} is not supported"}})
+            return response
         value = turn_context.activity.value
         action = value.get("action") if isinstance(value, dict) else None
         if not isinstance(action, dict):

@@ -17,6 +17,7 @@ from dialogs.jobs import JobService, JobSettings, job_kinds
 from dialogs.ops import purchases
 from dialogs.policy import AuditSink, RolePolicy
 from dialogs.registry import Registry, registry
+from dialogs.uploads import UploadStore
 from intents.llm_tools import ToolSpec
 from partner_center import PartnerCenterClient
 from partner_center.auth import StaticTokenProvider, provider_from_env
@@ -98,7 +99,8 @@ def build_engine(settings: Settings, *, client: PartnerCenterClient | None = Non
 
     client = client or build_client(settings)
     roles = load_roles(settings.roles_file or None)
-    audit = audit or StorageAuditLog(storage if storage is not None else make_storage(settings))
+    storage = storage if storage is not None else make_storage(settings)
+    audit = audit or StorageAuditLog(storage)
     jobs = build_jobs(settings, client)
     jobs.audit = audit
     return Engine(
@@ -111,6 +113,7 @@ def build_engine(settings: Settings, *, client: PartnerCenterClient | None = Non
         purchases=build_approvals(settings, client, roles, audit),
         jobs=jobs,
         files=FileService(client, file_sources, settings=FileSettings.from_env(dict(settings.env))),
+        uploads=UploadStore(storage),
     )
 
 

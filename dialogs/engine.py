@@ -19,6 +19,7 @@ from cards import jobs as job_cards
 from cards.elements import CardTooLargeError
 from dialogs import views
 from dialogs.context import OperationContext
+from dialogs.device_csv import looks_like_rows
 from dialogs.directory import DirectoryCache
 from dialogs.files import FileRejected, FileRequest, FileService
 from dialogs.flow import expired, find_flow_owner, new_flow, user_slot
@@ -44,11 +45,13 @@ from dialogs.resolve import (
     NotFound,
     Resolution,
     Resolved,
+    customer_value,
     resolve_customer,
     resolve_subscription,
     resolve_user,
 )
 from dialogs.turn import InvokeResult, Reply, Turn
+from dialogs.uploads import UploadStore
 from intents.recognizer import RecognitionContext, Recognizer, RecognizerResult
 from partner_center import errors
 
@@ -92,6 +95,7 @@ class Engine:
         purchases: PurchaseGate | None = None,
         jobs: JobService | None = None,
         files: FileService | None = None,
+        uploads: UploadStore | None = None,
     ) -> None:
         self.registry = registry
         self.client = client
@@ -102,6 +106,7 @@ class Engine:
         self.purchases = purchases
         self.jobs = jobs
         self.files = files
+        self.uploads = uploads
 
     # ----- entry points -------------------------------------------------------------------------------
 
@@ -147,6 +152,8 @@ class Engine:
         if len(text) > MAX_MESSAGE_CHARS:  # refused before any pattern or model reads it
             return [Reply(text=views.t("frontdoor.message_too_long", turn.locale, length=f"{len(text):,}",
                                        limit=f"{MAX_MESSAGE_CHARS:,}"))]
+        if turn.files or looks_like_rows(text) or looks_like_rows(text.partition("\n")[2]):
+            return await self._on_upload(turn, slot, text)
         if not text:
             if value is not None:
                 return [Reply(text=views.t("engine.card_unknown", turn.locale))]
@@ -164,6 +171,32 @@ class Engine:
             if answered is not None:
                 return answered
         return await self._on_intent(turn, slot, result, text)
+
+    async def _on_upload(self, turn: Turn, slot: dict[str, Any], text: str) -> list[Reply]:
+        """A file attached, or device rows pasted: kept in storage, then `devices.upload` (the one operation that
+        takes a file) with whatever the message's words say (customer, batch)."""
+        if self.uploads is None:
+            return [Reply(text=views.t("uploads.error.unavailable", turn.locale))]
+        if turn.files:
+            incoming = turn.files[0]
+            if incoming.error or incoming.data is None:
+                return [Reply(text=views.t(f"uploads.error.{incoming.error or 'unreadable'}", turn.locale,
+                                           name=incoming.name))]
+            name, data, words = incoming.name, incoming.data, text
+        else:
+            words, _, rows = text.partition("\n")
+            if looks_like_rows(text):
+                words, rows = "", text
+            name, data = "pasted.csv", rows.encode("utf-8")
+        upload_id = await self.uploads.put(turn.user.id, name, data)
+        raw: dict[str, Any] = {"file": upload_id}
+        if words.strip():
+            if self.directory is not None:
+                await self.directory.ensure_loaded()
+            result = await self.recognizer.recognize(words.strip(), self._recognition_context(turn, slot))
+            if result.intent == "devices.upload":
+                raw.update({k: v for k, v in result.slots.items() if v})
+        return await self._start(turn, slot, self.registry["devices.upload"], raw, words.strip() or name)
 
     # ----- understanding ------------------------------------------------------------------------------
 
@@ -335,11 +368,13 @@ class Engine:
                                         "roles": self.roles.roles_for(turn.user),
                                         "approvals": self.purchases,
                                         "audit": self.audit,  # read by audit.records
+                                        "directory": self.directory,  # partner-wide scans reuse its list
                                         "conversation_id": turn.conversation_id,
                                         "now": self.jobs.clock() if self.jobs is not None else utc_now(),
                                         "conversation_type": turn.conversation_type,
                                         "timezone": turn.timezone,
-                                        "file_consent": turn.file_consent})
+                                        "file_consent": turn.file_consent,
+                                        "uploads": self.uploads})
 
     async def _gather(self, turn: Turn, slot: dict[str, Any], op: Operation) -> list[Reply] | None:
         """Fill, resolve and validate every parameter; return the question to ask, or None when complete."""
@@ -359,7 +394,7 @@ class Engine:
                 if remembered and self._context_fits(param, remembered, values):
                     values[param.name] = remembered
                     continue
-            if raw is None and param.type == ParamType.SUBSCRIPTION and "customer" in values:
+            if raw is None and param.type == ParamType.SUBSCRIPTION and param.required and "customer" in values:
                 raw = ""  # no name given: offer the customer's subscriptions as choices
             resolve = getattr(param, "resolve", None)  # a parameter with its own resolver (e.g. a catalog item)
             if callable(resolve) and (raw is not None or getattr(param, "resolve_empty", False)):
@@ -383,6 +418,11 @@ class Engine:
                 if isinstance(resolution, Resolved):
                     values[param.name] = resolution.value
                     continue
+                if param.type == ParamType.SUBSCRIPTION and isinstance(resolution, NotFound) and str(raw).strip():
+                    sibling = await self._sibling_with(param, str(raw), flow, values)
+                    if sibling is not None:
+                        values["customer"], values[param.name] = sibling
+                        continue
                 flow["raw"].pop(param.name, None)
                 return self._ask_choice(turn, flow, param, resolution)
             ok, value_or_error = _coerce(param, raw, locale)
@@ -446,6 +486,28 @@ class Engine:
             return resolution
         return await resolve_user(self.client, customer["id"], raw)
 
+    async def _sibling_with(self, param: Param, raw: str, flow: dict[str, Any], values: dict[str, Any]
+                            ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """"Contoso's Copilot" when Contoso Ltd has no Copilot but exactly one other customer whose name starts
+        with the typed name ("Contoso Pharma") has: that customer and subscription. Only for a typed customer
+        name (never one taken from the conversation); the search API decides who the candidates are."""
+        typed = flow["raw"].get("customer")
+        current = (values.get("customer") or {}).get("id")
+        if not isinstance(typed, str) or len(typed.strip()) < 3:
+            return None
+        try:
+            candidates = await self.client.customers.search(typed.strip()).to_list(6)
+        except errors.PartnerCenterError:
+            return None
+        found = []
+        for candidate in candidates[:5]:
+            if candidate.id == current:
+                continue
+            resolution = await resolve_subscription(self.client, candidate.id, raw, statuses=tuple(param.choices))
+            if isinstance(resolution, Resolved):
+                found.append((customer_value(candidate), {**resolution.value, "customer_id": candidate.id}))
+        return found[0] if len(found) == 1 else None
+
     def _ask_choice(self, turn: Turn, flow: dict[str, Any], param: Param, resolution: Resolution) -> list[Reply]:
         locale = turn.locale
         options = resolution.options if isinstance(resolution, Ambiguous) else resolution.suggestions
@@ -507,6 +569,8 @@ class Engine:
         if flow["user"] != turn.user.id:
             name = flow.get("user_name") or flow["user"]
             return [Reply(text=views.t("msg.not_your_card", turn.locale, name=name))]
+        if (flow.get("preview") or {}).get("blocked"):  # no Confirm was offered (e.g. a typed "yes")
+            return [Reply(text=views.t("engine.blocked_change", turn.locale))]
         if not await claim_flow(flow["id"]):
             # Another turn (a second click, a redelivery, another instance) is running it or already ran it.
             return [Reply(text=views.t("msg.card_inactive", turn.locale))]
@@ -640,7 +704,7 @@ def private_reply(text: str, locale: str) -> Reply:
 
 
 def _preview_dict(preview: Preview) -> dict[str, Any]:
-    return {"title": preview.title, "warning": preview.warning,
+    return {"title": preview.title, "warning": preview.warning, "blocked": preview.blocked,
             "rows": [[r.label, r.before, r.after] for r in preview.rows]}
 
 
