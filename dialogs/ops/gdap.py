@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from cards import jobs as job_cards
-from cards.view_spec import Button, Field, Fmt, Link, Record, Table, View, When
+from cards.view_spec import Button, Field, Fmt, Link, Table, View, When
 from dialogs.context import OperationContext
 from dialogs.jobs import Done, Failed, JobRecord, JobRequest, Pending, PollContext, PollResult, job_kind, utc_now
 from dialogs.paging import ListPage
