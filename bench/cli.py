@@ -1,4 +1,4 @@
-"""`partnerbot bench turns|scale [--json]`: run a benchmark, print a short table or one JSON object."""
+"""`partnerbot bench turns|scale|recon [--json]`: run a benchmark, print a short table or one JSON object."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="requests/min the sandbox enforces and the client is told (default 6000)")
     scale.add_argument("--concurrency", type=int, default=16, help="fan-out calls in flight (default 16)")
     scale.add_argument("--json", action="store_true", help="print one JSON object with every figure")
+    recon = sub.add_parser("recon", help="a reconciliation export read by the bot's path vs a stdlib baseline")
+    recon.add_argument("--lines", type=int, default=1_000_000, help="export lines (default 1,000,000)")
+    recon.add_argument("--json", action="store_true", help="print one JSON object with every figure")
     return parser
 
 
@@ -36,6 +39,13 @@ def cli_main(argv: list[str]) -> int:
             print("partnerbot bench: --conversations must be at least 1", file=sys.stderr)
             return 2
         result = asyncio.run(run_turns(args.conversations, args.think_ms, args.customers))
+    elif args.bench == "recon":
+        from bench.recon import run_recon, table
+
+        if not 1 <= args.lines <= 20_000_000:
+            print("partnerbot bench: --lines must be 1-20000000", file=sys.stderr)
+            return 2
+        result = asyncio.run(run_recon(args.lines))
     else:
         from bench.scale import run_scale, table
 

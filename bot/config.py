@@ -17,6 +17,10 @@ from intents.llm_client import LlmConfig, LlmConfigError
 
 STORAGE_KINDS = ("sqlite", "memory", "blob")
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+DEFAULT_CHANNELS = ("msteams",)
+# Channel ids accepted only without an app id (development): the Agents Playground's other channel modes and the
+# Bot Framework Emulator / Web Chat. `partnerbot chat` and the Playground's default send msteams.
+DEVELOPMENT_CHANNELS = ("emulator", "webchat")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3978
 # Azure container names: 3-63 characters, lowercase letters, digits and single hyphens, starting and ending
@@ -67,6 +71,8 @@ class Settings:
     log_level: str = "INFO"
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    # PARTNERBOT_CHANNELS: the channel ids whose activities are accepted (comma-separated; Teams by default)
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
     # PARTNERBOT_LLM and the OpenAI / Azure OpenAI variables; off by default (offline recognizer only).
     llm: LlmConfig = field(default_factory=LlmConfig)
     # The merged environment (.env below os.environ), for components with their own variables
@@ -77,6 +83,12 @@ class Settings:
     def auth_enabled(self) -> bool:
         """Without an app id the bot runs in local anonymous mode (Agents Playground, tests, `partnerbot chat`)."""
         return bool(self.app_id)
+
+    @property
+    def allowed_channels(self) -> frozenset[str]:
+        """The configured channels; without an app id also the development clients' channel ids."""
+        extra = () if self.auth_enabled else DEVELOPMENT_CHANNELS
+        return frozenset(self.channels) | frozenset(extra)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
@@ -112,6 +124,10 @@ class Settings:
             raise SettingsError(f"PARTNERBOT_PORT must be a number, not {port_text!r}") from None
         if not 0 <= port <= 65535:
             raise SettingsError(f"PARTNERBOT_PORT out of range: {port}")
+        channels = tuple(c.strip() for c in get("PARTNERBOT_CHANNELS").split(",") if c.strip()) or DEFAULT_CHANNELS
+        if any(not re.fullmatch(r"[a-z0-9_.-]{1,40}", c) for c in channels):
+            raise SettingsError("PARTNERBOT_CHANNELS must be comma-separated channel ids such as msteams, "
+                                f"not {get('PARTNERBOT_CHANNELS')!r}")
         return cls(
             app_id=get("MicrosoftAppId"),
             app_password=get("MicrosoftAppPassword"),
@@ -127,6 +143,7 @@ class Settings:
             log_level=(get("PARTNERBOT_LOG_LEVEL") or "INFO").upper(),
             host=get("PARTNERBOT_HOST") or DEFAULT_HOST,
             port=port,
+            channels=channels,
             llm=llm,
             env=merged,
         )

@@ -25,15 +25,25 @@ def bind(notifier: ProactiveNotifier) -> tuple[Storage, Announcer]:
 
 
 def poller_hooks(engine: Any) -> tuple[Any, Any] | None:
-    """(on_startup, on_shutdown) callbacks for the app when the engine runs jobs, else None."""
+    """(on_startup, on_shutdown) callbacks for the app when the engine runs jobs or approvals, else None: the job
+    poller, and the approvals' sweep (resume approved requests a crash left behind at start, then on a timer)."""
     jobs = getattr(engine, "jobs", None)
-    if jobs is None or not callable(getattr(jobs, "start_poller", None)):
+    approvals = getattr(engine, "purchases", None)
+    has_jobs = jobs is not None and callable(getattr(jobs, "start_poller", None))
+    has_approvals = approvals is not None and callable(getattr(approvals, "start_sweeper", None))
+    if not (has_jobs or has_approvals):
         return None
 
     async def start(_: Any) -> None:
-        jobs.start_poller()
+        if has_jobs:
+            jobs.start_poller()
+        if has_approvals:
+            approvals.start_sweeper()
 
     async def stop(_: Any) -> None:
-        await jobs.stop_poller()
+        if has_jobs:
+            await jobs.stop_poller()
+        if has_approvals:
+            await approvals.stop_sweeper()
 
     return start, stop

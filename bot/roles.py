@@ -1,7 +1,8 @@
 """Bot-level roles from the partner's roles file (PARTNERBOT_ROLES_FILE, JSON or YAML).
 
 Shape: {"default": ["viewer"], "users": {"<aadObjectId or UPN>": ["agent", "purchaser"]}}. Users are matched
-by Entra object id first, then by UPN (case-insensitive). With no roles file everyone holds every role.
+by Entra object id first, then by UPN (case-insensitive). Everyone holds the `default` roles, listed users their
+own roles as well; roles imply no others. With no roles file everyone holds every role.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class RolesFile:
     def roles_for(self, user: User) -> frozenset[str]:
         for key in (user.aad_object_id, user.upn, user.id):
             if key and key.lower() in self.users:
-                return self.users[key.lower()]
+                return self.users[key.lower()] | self.default  # listed users keep what everyone has
         return self.default
 
 

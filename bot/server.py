@@ -8,24 +8,30 @@ dialog state cleared so the next message starts clean.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
+import ipaddress
 import json
 import logging
+import re
 import sys
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from botbuilder.core import ConversationState, InvokeResponse, Storage, TurnContext, UserState
 from botbuilder.core.bot_state import CachedBotState
 from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity, ActivityTypes
+from botbuilder.schema import Activity, ActivityTypes, CallerIdConstants
+from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkAuthentication
 from msrest.serialization import Model, Serializer
 from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot import plain_json
 from bot.approvals import PeopleRecorder
+from bot.auth import AuthenticationError, AuthenticationUnavailable, AuthOptions, BotFrameworkAuthenticator
 from bot.config import Settings, SettingsError
 from bot.files import FileDelivery
 from bot.files import mount as mount_files
@@ -64,6 +70,8 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 HANDLER = web.AppKey("handler", PartnerBotHandler)
 STORAGE = web.AppKey("storage", Storage)
 NOTIFIER = web.AppKey("notifier", ProactiveNotifier)
+AUTHENTICATOR = web.AppKey("authenticator", BotFrameworkAuthenticator)
+CONNECTOR_AUTH = web.AppKey("connector_auth", BotFrameworkAuthentication)
 FILES = web.AppKey("files", object)
 
 
@@ -81,6 +89,96 @@ def _bad_request(message: str, status: int = 400) -> web.Response:
                              status=status)
 
 
+# Limits applied before anything parses the request (issue 11). Teams messages hold ~28 KB; an activity with its
+# entities and a card submit stays far below the body limit.
+MAX_BODY_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 32
+MAX_ID_CHARS = 1024  # conversation, user and activity ids, channel id, locale
+MAX_SERVICE_URL_CHARS = 2048
+
+
+def _check_json(body: Any) -> str | None:
+    """Walk the parsed body once (iteratively): refuse deep nesting, and replace lone UTF-16 surrogates (valid
+    in JSON escapes, not encodable as UTF-8 by storage and replies) with U+FFFD. A reason to refuse, or None."""
+    stack: list[tuple[Any, int]] = [(body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return f"the activity is nested deeper than {MAX_JSON_DEPTH} levels"
+        if isinstance(node, dict):
+            for key in list(node):
+                value = node[key]
+                if isinstance(key, str) and not _utf8_clean(key):
+                    del node[key]
+                    key = _without_surrogates(key)
+                    node[key] = value
+                if isinstance(value, str):
+                    if not _utf8_clean(value):
+                        node[key] = _without_surrogates(value)
+                elif isinstance(value, dict | list):
+                    stack.append((value, depth + 1))
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                if isinstance(value, str):
+                    if not _utf8_clean(value):
+                        node[i] = _without_surrogates(value)
+                elif isinstance(value, dict | list):
+                    stack.append((value, depth + 1))
+    return None
+
+
+def _utf8_clean(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _without_surrogates(text: str) -> str:
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _valid_host(host: str) -> bool:
+    """An IP literal, or DNS labels (letters, digits, inner hyphens) whose punycode ("xn--") decodes."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    labels = host.rstrip(".").split(".")
+    if len(host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        return False
+    try:
+        host.encode("ascii").decode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.I)
+
+
+def service_url_problem(url: str) -> str | None:
+    """Why a serviceUrl cannot be replied to, or None: the adapter builds a connector client from it."""
+    if len(url) > MAX_SERVICE_URL_CHARS or not url.isascii() or any(c.isspace() or ord(c) < 32 for c in url):
+        return "the activity's 'serviceUrl' is not a URL"
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises on a port that is not a number in range
+    except ValueError:
+        return "the activity's 'serviceUrl' is not a URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "the activity's 'serviceUrl' must be an http or https URL"
+    if not _valid_host(parts.hostname):
+        return "the activity's 'serviceUrl' has no valid host name"
+    if parts.username or parts.password:
+        return "the activity's 'serviceUrl' must not carry credentials"
+    return None
+
+
 def _validate_activity_json(body: Any) -> str | None:
     """A reason to refuse the body, or None. Only what the adapter needs to reply at all is required."""
     if not isinstance(body, dict):
@@ -95,7 +193,17 @@ def _validate_activity_json(body: Any) -> str | None:
     for key in ("from", "recipient"):
         if key in body and body[key] is not None and not isinstance(body[key], dict):
             return f"'{key}' must be an object"
-    return None
+    for where, value in (("type", body["type"]), ("conversation.id", conversation["id"]),
+                         ("id", body.get("id")), ("channelId", body.get("channelId")), ("locale", body.get("locale")),
+                         ("from.id", (body.get("from") or {}).get("id")),
+                         ("from.aadObjectId", (body.get("from") or {}).get("aadObjectId")),
+                         ("replyToId", body.get("replyToId"))):
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_ID_CHARS):
+            return f"'{where}' must be a string of at most {MAX_ID_CHARS} characters"
+    for where, value in (("text", body.get("text")), ("name", body.get("name"))):
+        if value is not None and not isinstance(value, str):
+            return f"'{where}' must be a string"
+    return service_url_problem(body["serviceUrl"])
 
 
 def make_on_turn_error(handler: PartnerBotHandler):
@@ -129,30 +237,71 @@ def make_on_turn_error(handler: PartnerBotHandler):
     return on_turn_error
 
 
+def _unauthorized(reason: str, request: web.Request) -> web.Response:
+    # one line, no token, no traceback
+    log.warning("refused %s from %s: %s", request.path, request.remote, reason)
+    return web.json_response({"error": {"code": "Unauthorized", "message": "authentication failed"}}, status=401)
+
+
+async def _authenticate(request: web.Request, body: dict[str, Any]) -> AuthenticateRequestResult | web.Response:
+    """The SDK's authentication result for an authenticated bot, or the response refusing the request."""
+    authenticator = request.app[AUTHENTICATOR]
+    auth = request.app[CONNECTOR_AUTH]
+    header = request.headers.get("Authorization", "")
+    try:
+        identity = await asyncio.wait_for(authenticator.authenticate(header, body["channelId"], body["serviceUrl"]),
+                                          authenticator.options.request_deadline + 0.5)
+    except AuthenticationError as exc:
+        return _unauthorized(str(exc), request)
+    except (AuthenticationUnavailable, TimeoutError) as exc:
+        retry_after = exc.retry_after if isinstance(exc, AuthenticationUnavailable) else 5
+        log.warning("could not authenticate %s from %s: signing keys unavailable", request.path, request.remote)
+        return web.json_response({"error": {"code": "ServiceUnavailable",
+                                            "message": "authentication is unavailable; try again shortly"}},
+                                 status=503, headers={"Retry-After": str(retry_after)})
+    result = AuthenticateRequestResult()
+    result.claims_identity = identity
+    result.audience = auth.get_originating_audience()
+    result.caller_id = CallerIdConstants.public_azure_channel
+    result.connector_factory = auth.create_connector_factory(identity)
+    return result
+
+
 async def _messages(request: web.Request) -> web.Response:
     content_type = request.headers.get("Content-Type", "")
     if "application/json" not in content_type.lower():
         return _bad_request("expected Content-Type: application/json", status=400)
+    settings = request.app[SETTINGS]
+    raw = await request.read()  # over client_max_size: 413 from aiohttp before anything is parsed
     try:
-        body = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _bad_request("the body is not valid JSON")
-    reason = _validate_activity_json(body)
+    reason = _check_json(body) or _validate_activity_json(body)
     if reason:
         return _bad_request(reason)
+    if body.get("channelId") not in settings.allowed_channels:
+        log.warning("refused an activity from channel %r (accepted: %s)", str(body.get("channelId"))[:40],
+                    ", ".join(sorted(settings.allowed_channels)))
+        return web.json_response({"error": {"code": "Forbidden", "message": "this channel is not accepted"}},
+                                 status=403)
+    auth: str | AuthenticateRequestResult = ""  # no app id: the SDK's anonymous path, without any key fetch
+    if settings.auth_enabled:  # before the activity is even deserialized: a forged request costs little
+        outcome = await _authenticate(request, body)
+        if isinstance(outcome, web.Response):
+            return outcome
+        auth = outcome
     try:
         activity = Activity().deserialize(body)
     except Exception as exc:
         return _bad_request(f"the activity could not be read ({type(exc).__name__})")
     adapter = request.app[ADAPTER]
     handler = request.app[HANDLER]
-    auth_header = request.headers.get("Authorization", "")
     REQUEST_ORIGIN.set(request_origin(request))  # this request's task only: where file links should point
     try:
-        invoke_response = await adapter.process_activity(auth_header, activity, handler.on_turn)
+        invoke_response = await adapter.process_activity(auth, activity, handler.on_turn)
     except PermissionError:
-        return web.json_response({"error": {"code": "Unauthorized", "message": "authentication failed"}},
-                                 status=401)
+        return _unauthorized("refused by the adapter", request)
     except Exception as exc:
         cid = correlation_id()
         log.error("request failed outside the turn [error id %s]: %s", cid, type(exc).__name__, exc_info=exc)
@@ -181,9 +330,16 @@ def create_app(
     settings: Settings,
     engine: ConversationEngine | None = None,
     storage: Storage | None = None,
+    *,
+    authenticator: BotFrameworkAuthenticator | None = None,
+    connector_auth: BotFrameworkAuthentication | None = None,
 ) -> web.Application:
     """The aiohttp app. Without `engine`, `bot.wiring.build_engine(settings)` builds one. An engine with an
-    `attach_notifier(notifier)` method receives the app's `ProactiveNotifier`."""
+    `attach_notifier(notifier)` method receives the app's `ProactiveNotifier`.
+
+    With an app id, requests are authenticated by `authenticator` (default: Bot Framework's issuers) and replies
+    get their credentials from `connector_auth` (default: the app id and password); tests pass a local issuer
+    and an anonymous connector."""
     owns_storage = storage is None
     if storage is None:
         storage = make_storage(settings)
@@ -191,18 +347,34 @@ def create_app(
         from bot.wiring import build_engine
 
         engine = build_engine(settings, storage=storage)  # one store for state, approvals and the audit log
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_auth_configuration()))
+    connector_auth = connector_auth or ConfigurationBotFrameworkAuthentication(settings.bot_auth_configuration())
+    adapter = CloudAdapter(connector_auth)
+    if authenticator is None and settings.auth_enabled:
+        authenticator = BotFrameworkAuthenticator(AuthOptions(app_id=settings.app_id,
+                                                              tenant_id=settings.app_tenant_id))
     handler = PartnerBotHandler(engine, ConversationState(storage), UserState(storage), storage=storage)
+    handler.allow_loopback_files = not settings.auth_enabled
     adapter.on_turn_error = make_on_turn_error(handler)
     notifier = ProactiveNotifier(adapter, storage, settings.app_id)
     handler.notifier = notifier  # private replies (generated passwords) go to the requester's personal chat
+    hold = str(settings.env.get("PARTNERBOT_HOLD_AFTER_SECONDS") or "").strip()
+    if hold:  # a slow turn answers with a holding message after this long and posts its result when ready
+        handler.hold_after = float(hold) if float(hold) > 0 else None
     attach = getattr(engine, "attach_notifier", None)
     if callable(attach):  # optional: an engine that sends proactive messages (approvals) takes the notifier
         attach(notifier)
     handler.reference_listeners.append(PeopleRecorder(storage))  # approvers' chats for approval requests
 
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
+    app[CONNECTOR_AUTH] = connector_auth
+    if authenticator is not None:
+        app[AUTHENTICATOR] = authenticator
+
+        async def _close_authenticator(_: web.Application) -> None:
+            await authenticator.close()
+
+        app.on_cleanup.append(_close_authenticator)
     app[ADAPTER] = adapter
     app[HANDLER] = handler
     app[STORAGE] = storage

@@ -61,7 +61,7 @@ def turn_from_activity(activity: Activity) -> Turn:
     if activity.type == ActivityTypes.invoke:
         action = (value or {}).get("action") if value else None
         action = action if isinstance(action, dict) else {}
-        verb = action.get("verb") or None
+        verb = action.get("verb") if isinstance(action.get("verb"), str) else None  # a non-string verb is none
         raw_trigger = (value or {}).get("trigger") if value else None
         trigger = raw_trigger if isinstance(raw_trigger, str) else None
         value = _value_dict(action.get("data")) or {}

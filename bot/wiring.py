@@ -17,6 +17,7 @@ from dialogs.jobs import JobService, JobSettings, job_kinds
 from dialogs.ops import purchases
 from dialogs.policy import AuditSink, RolePolicy
 from dialogs.registry import Registry, registry
+from dialogs.uploads import UploadStore
 from intents.llm_tools import ToolSpec
 from partner_center import PartnerCenterClient
 from partner_center.auth import StaticTokenProvider, provider_from_env
@@ -48,8 +49,14 @@ def build_client(settings: Settings) -> PartnerCenterClient:
         # The Partner API and Graph want tokens of their own audience (api.md §23.0).
         extra = {"partner_api_credential": provider_from_env(env, resource=DEFAULT_PARTNER_API_URL),
                  "graph_credential": provider_from_env(env, resource=DEFAULT_GRAPH_URL)}
+    raw = str(env.get("PARTNERBOT_READ_SHARE_SECONDS") or "").strip()
+    try:
+        window = float(raw) if raw else 10.0
+    except ValueError:
+        raise ValueError(f"PARTNERBOT_READ_SHARE_SECONDS must be a number of seconds, not {raw!r}") from None
     return PartnerCenterClient(url, credential, partner_api_url=env.get("PARTNER_API_URL") or None,
-                               graph_url=env.get("GRAPH_URL") or None, **extra)  # type: ignore[arg-type]
+                               graph_url=env.get("GRAPH_URL") or None, shared_read_window=max(0.0, window),
+                               **extra)  # type: ignore[arg-type]
 
 
 def build_llm_tools(operations: Registry | None = None) -> list[ToolSpec]:
@@ -98,7 +105,8 @@ def build_engine(settings: Settings, *, client: PartnerCenterClient | None = Non
 
     client = client or build_client(settings)
     roles = load_roles(settings.roles_file or None)
-    audit = audit or StorageAuditLog(storage if storage is not None else make_storage(settings))
+    storage = storage if storage is not None else make_storage(settings)
+    audit = audit or StorageAuditLog(storage)
     jobs = build_jobs(settings, client)
     jobs.audit = audit
     return Engine(
@@ -111,6 +119,7 @@ def build_engine(settings: Settings, *, client: PartnerCenterClient | None = Non
         purchases=build_approvals(settings, client, roles, audit),
         jobs=jobs,
         files=FileService(client, file_sources, settings=FileSettings.from_env(dict(settings.env))),
+        uploads=UploadStore(storage),
     )
 
 

@@ -8,8 +8,15 @@ re-decide from the fresh record. Because transitions are idempotent (see `dialog
 that succeeded but reported an error is recognised on the re-read instead of being applied twice.
 
 Keys: ``partnerbot/approvals/request/<id>`` per record, ``partnerbot/approvals/index`` (a small list for
-"what is waiting for me" and the restart sweep; the records stay authoritative) and
+"what is waiting for me" and the sweep; the records stay authoritative) and
 ``partnerbot/approvals/people`` (users seen by the bot, for finding approvers' chats).
+
+Crash consistency: a new request's index entry is written *before* its record, so every record is reachable
+from the index; a change writes the record and then its entry. A crash between the two leaves an entry that is
+behind its record (or, at creation, an entry without a record). `repair()` — run at every start and on the
+sweep timer — re-reads the record of every open entry and rewrites the entry from it (dropping entries whose
+record never appeared after a grace period). An entry marked final is always right: final statuses never change.
+`fault_point` lets tests stop the process at each of those steps (`FAULT_POINTS`).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from dialogs.approval_state import FINAL_STATUSES, ApprovalRecord, Refusal, Status, Transition
@@ -30,6 +38,10 @@ INDEX_KEY = PREFIX + "index"
 PEOPLE_KEY = PREFIX + "people"
 MAX_ATTEMPTS = 8
 MAX_FINISHED_IN_INDEX = 500
+ORPHAN_GRACE = timedelta(minutes=2)  # an index entry whose record never got written is dropped after this
+# Where a crash can fall between two storage writes (tests inject a kill at each one).
+FAULT_POINTS = ("create.indexed", "change.recorded",  # and in the checkout (dialogs/approvals.py):
+                "fulfil.started", "fulfil.cart_stored", "fulfil.ordered")
 
 
 class ApprovalStoreError(RuntimeError):
@@ -107,6 +119,11 @@ class IndexEntry:
 class ApprovalStore:
     def __init__(self, storage: Any) -> None:
         self.docs = VersionedDocs(storage)
+        self.fault_point: Callable[[str], None] | None = None  # tests: raise at a named step to "kill" the process
+
+    def _point(self, name: str) -> None:
+        if self.fault_point is not None:
+            self.fault_point(name)
 
     async def create(self, record: ApprovalRecord) -> ApprovalRecord:
         """Store a new record under an unused id (a new id is drawn if the first is taken)."""
@@ -117,8 +134,9 @@ class ApprovalStore:
             record.id = new_request_id()
         else:
             raise ApprovalStoreError("could not find an unused approval request id")
+        await self._index(record)  # first: a record is never unreachable from the index
+        self._point("create.indexed")
         await self.docs.create(record_key(record.id), record.to_dict())
-        await self._index(record)
         return record
 
     async def load(self, request_id: str) -> ApprovalRecord | None:
@@ -147,6 +165,7 @@ class ApprovalStore:
                          type(exc).__name__, attempt + 1)
                 continue
             if transition.event not in (None, "cart", "cards"):
+                self._point("change.recorded")
                 await self._index(transition.record)
             return transition
         raise ApprovalStoreError(f"approval {request_id} could not be updated") from last_error
@@ -163,6 +182,45 @@ class ApprovalStore:
                        ) -> list[str]:
         wanted = {s.value for s in statuses}
         return [e.id for e in sorted(await self.entries(), key=lambda e: e.created_at) if e.status in wanted]
+
+    async def repair(self, now: datetime) -> list[ApprovalRecord]:
+        """Rewrite every open index entry from its record (a crash may have fallen between the two writes);
+        drop entries whose record never appeared. Returns the open records, as stored."""
+        final = {s.value for s in FINAL_STATUSES}
+        records: list[ApprovalRecord] = []
+        for entry in sorted(await self.entries(), key=lambda e: e.created_at):
+            if entry.status in final:
+                continue
+            record = await self.load(entry.id)
+            if record is None:
+                try:
+                    created = datetime.fromisoformat(entry.created_at)
+                except ValueError:
+                    created = None
+                if created is None or created + ORPHAN_GRACE <= now:
+                    await self._drop(entry.id)
+                continue
+            if record.version != entry.version or record.status.value != entry.status:
+                log.info("approval index entry %s repaired (%s v%d -> %s v%d)", entry.id, entry.status,
+                         entry.version, record.status.value, record.version)
+                await self._index(record)
+            if record.status not in FINAL_STATUSES:
+                records.append(record)
+        return records
+
+    async def _drop(self, request_id: str) -> None:
+        for _ in range(MAX_ATTEMPTS):
+            data, etag = await self.docs.read(INDEX_KEY)
+            items = dict((data or {}).get("items") or {})
+            if request_id not in items or data is None:
+                return
+            items.pop(request_id)
+            try:
+                await self.docs.replace(INDEX_KEY, {"items": items}, etag)
+                log.info("approval index entry %s dropped: its record was never written", request_id)
+                return
+            except Exception:  # noqa: BLE001 - lost the race: read again
+                continue
 
     async def _index(self, record: ApprovalRecord) -> None:
         """Upsert the record's index entry (never over a newer version of it); verified by reading back, so it

@@ -63,10 +63,12 @@ class ApprovalSettings:
     ttl: timedelta = timedelta(hours=72)
     # A channel or group chat where every request is posted (its reference is captured on install).
     approvals_conversation: str | None = None
+    sweep_seconds: float = 15.0  # how often approved requests left by a crash are looked for (and the index repaired)
 
     @classmethod
     def from_env(cls, env: Any) -> ApprovalSettings:
-        """PARTNERBOT_APPROVAL_TTL_HOURS (default 72) and PARTNERBOT_APPROVALS_CONVERSATION."""
+        """PARTNERBOT_APPROVAL_TTL_HOURS (default 72), PARTNERBOT_APPROVALS_CONVERSATION and
+        PARTNERBOT_APPROVAL_SWEEP_SECONDS (default 15)."""
         raw = str(env.get("PARTNERBOT_APPROVAL_TTL_HOURS") or "").strip()
         try:
             hours = float(raw) if raw else 72.0
@@ -75,7 +77,21 @@ class ApprovalSettings:
         if hours <= 0:
             raise ValueError("PARTNERBOT_APPROVAL_TTL_HOURS must be positive")
         conversation = str(env.get("PARTNERBOT_APPROVALS_CONVERSATION") or "").strip() or None
-        return cls(ttl=timedelta(hours=hours), approvals_conversation=conversation)
+        raw = str(env.get("PARTNERBOT_APPROVAL_SWEEP_SECONDS") or "").strip()
+        try:
+            sweep = float(raw) if raw else 15.0
+        except ValueError:
+            raise ValueError(f"PARTNERBOT_APPROVAL_SWEEP_SECONDS must be a number of seconds, not {raw!r}") from None
+        if sweep <= 0:
+            raise ValueError("PARTNERBOT_APPROVAL_SWEEP_SECONDS must be positive")
+        return cls(ttl=timedelta(hours=hours), approvals_conversation=conversation, sweep_seconds=sweep)
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def utc_now() -> datetime:
@@ -136,6 +152,7 @@ class ApprovalService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._running: set[str] = set()
         self._started = False
+        self._sweeper: asyncio.Task[None] | None = None
 
     # ----- wiring -------------------------------------------------------------------------------------------
 
@@ -170,6 +187,7 @@ class ApprovalService:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def close(self) -> None:
+        await self.stop_sweeper()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
@@ -179,13 +197,53 @@ class ApprovalService:
             self._started = True
             self._spawn(self.resume(), "approvals-resume")
 
-    async def resume(self) -> None:
-        """After a start: expire what is due and finish approvals a crash left in `approved` (same ids)."""
+    async def resume(self, *, min_age: timedelta = timedelta(0)) -> None:
+        """At start and on the sweep timer: repair the index from the records (a crash may have fallen between
+        the two writes), expire what is due, and finish every request left `approved` (same ids, so a checkout
+        that went through is recognised, never repeated). The timer passes `min_age` so that an order another
+        turn of this instance (or another instance) has just started is left to it."""
+        if self.store is None:
+            return
+        self._started = True
+        now = self.clock()
+        records = await self.store.repair(now)
         await self.expire_due()
-        assert self.store is not None
-        for request_id in await self.store.open_ids((Status.APPROVED,)):
-            if request_id not in self._running:
-                self._spawn(self.fulfil(request_id), f"approval-{request_id}")
+        for record in records:
+            if record.status != Status.APPROVED or record.id in self._running:
+                continue
+            decided = _parse_time(record.decided_at) or _parse_time(record.created_at)
+            if min_age and decided is not None and now - decided < min_age:
+                continue
+            self._running.add(record.id)  # claimed now, so the next sweep does not spawn it twice
+            self._spawn(self.fulfil(record.id), f"approval-{record.id}")
+
+    def start_sweeper(self, interval: float | None = None) -> None:
+        """Resume at once, then every `interval` seconds (PARTNERBOT_APPROVAL_SWEEP_SECONDS, default 15)."""
+        if self._sweeper is not None:
+            return
+        every = interval if interval is not None else self.settings.sweep_seconds
+
+        async def loop() -> None:
+            first = True
+            while True:
+                try:
+                    await self.resume(min_age=timedelta(0) if first else timedelta(seconds=2 * every))
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # noqa: BLE001 - a storage hiccup must not end the sweeper
+                    log.exception("approval sweep failed; trying again")
+                first = False
+                await asyncio.sleep(every)
+
+        self._sweeper = asyncio.ensure_future(loop())
+        self._sweeper.set_name("approvals-sweeper")
+
+    async def stop_sweeper(self) -> None:
+        if self._sweeper is None:
+            return
+        self._sweeper.cancel()
+        await asyncio.gather(self._sweeper, return_exceptions=True)
+        self._sweeper = None
 
     async def expire_due(self) -> int:
         if self.store is None:
@@ -320,7 +378,10 @@ class ApprovalService:
             if record is None:
                 return InvokeResult(card=message_card(t("approval.notice.not_found", locale, request_id=request_id),
                                                       locale))
-            return InvokeResult(card=card_for(record, view_for(record, actor.id, roles), locale, now))
+            view = view_for(record, actor.id, roles)
+            if view == "readonly":  # any request id can be asked for: details only for the requester and approvers
+                return InvokeResult(card=message_card(t("frontdoor.approval_private", locale), locale))
+            return InvokeResult(card=card_for(record, view, locale, now))
         if verb == "approve":  # also "retry" on a failed (or stuck) order: same button place, same rules
             transition = await self.store.change(
                 request_id, lambda r: sm.approve_or_retry(r, actor, version, now, STUCK_AFTER))
@@ -445,6 +506,7 @@ class ApprovalService:
         """Place the order of an approved request (idempotent: same request ids for the same attempt)."""
         assert self.store is not None
         lock = self._locks.setdefault(request_id, asyncio.Lock())
+        self._running.add(request_id)
         async with lock:
             self._running.add(request_id)
             try:
@@ -469,11 +531,13 @@ class ApprovalService:
             stored = await self.store.change(request_id, lambda r: sm.cart_created(r, attempt, cart_id))
             if not stored.ok:
                 raise RuntimeError(f"request {request_id} changed while ordering; not checking out")
+            self._point("fulfil.cart_stored")
 
         ctx = OperationContext(
             client=self.client, user=User(record.requester.id, record.requester.name), locale=record.locale,
             flow_id=f"approval:{record.id}:{attempt}",
             extras={"cart_id": record.cart_id, "on_cart": on_cart, "approval_id": record.id})
+        self._point("fulfil.started")
         try:
             outcome = await op.handler(ctx, record.args)
         except errors.PartnerCenterError as exc:
@@ -487,6 +551,7 @@ class ApprovalService:
             await self._finish(request_id, attempt, failure=Failure(
                 explain(RuntimeError(), record.locale), False, sm._iso(self.clock())))
             return
+        self._point("fulfil.ordered")
         data = outcome.data if isinstance(outcome.data, dict) else {}
         result = {"orders": data.get("orders") or [], "orderErrors": data.get("errors") or []}
         if result["orders"]:
@@ -495,6 +560,11 @@ class ApprovalService:
             reasons = "; ".join(str(e.get("description") or e.get("code")) for e in result["orderErrors"]) or "—"
             await self._finish(request_id, attempt, result=result, failure=Failure(
                 t("approval.purchase.order_errors", record.locale, reason=reasons), True, sm._iso(self.clock())))
+
+    def _point(self, name: str) -> None:
+        """A named step of the checkout where tests stop the process (see ApprovalStore.fault_point)."""
+        if self.store is not None and self.store.fault_point is not None:
+            self.store.fault_point(name)
 
     async def _finish(self, request_id: str, attempt: int, *, result: dict[str, Any] | None = None,
                       failure: Failure | None = None) -> None:

@@ -7,6 +7,7 @@ shows a confirmation that only the requesting user can accept, and a handler is 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -15,8 +16,10 @@ from typing import Any
 
 from cards import files as file_cards
 from cards import jobs as job_cards
+from cards.elements import CardTooLargeError
 from dialogs import views
 from dialogs.context import OperationContext
+from dialogs.device_csv import looks_like_rows
 from dialogs.directory import DirectoryCache
 from dialogs.files import FileRejected, FileRequest, FileService
 from dialogs.flow import expired, find_flow_owner, new_flow, user_slot
@@ -42,13 +45,15 @@ from dialogs.resolve import (
     NotFound,
     Resolution,
     Resolved,
+    customer_value,
     resolve_customer,
     resolve_subscription,
     resolve_user,
 )
 from dialogs.turn import InvokeResult, Reply, Turn
+from dialogs.uploads import UploadStore
 from intents.recognizer import RecognitionContext, Recognizer, RecognizerResult
-from partner_center import errors
+from partner_center import errors, shared_reads
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +62,21 @@ CONTROL_INTENTS = {"cancel", "help"}
 NEW_REQUEST_SCORE = 0.9
 _YES = re.compile(r"^\s*(y|yes|yep|yeah|ok|okay|sure|confirm|go ahead|do it|是|好|確認|確定)\s*[.!]?\s*$", re.I)
 _NO = re.compile(r"^\s*(n|no|nope|don'?t|decline|stop|否|不要|不)\s*[.!]?\s*$", re.I)
+# Teams delivers messages up to ~28 KB; anything longer is not a chat message and is refused unread.
+MAX_MESSAGE_CHARS = 28_000
+MAX_CARD_VALUE_CHARS = 16_000  # a card submit's data (our cards send ids and short inputs)
+
+
+def _too_large(value: Any) -> bool:
+    try:
+        return len(json.dumps(value, ensure_ascii=False, default=str)) > MAX_CARD_VALUE_CHARS
+    except (ValueError, RecursionError):
+        return True
 _START_OVER = re.compile(r"^\s*(start over|restart|reset|重新開始)\s*[.!]?\s*$", re.I)
 # "What's running?" is a bot command, not a contract intent (the contract has no id for it): the user's jobs.
-_JOBS = re.compile(r"^\s*(what'?s running|what is running|my jobs|jobs|running jobs|show (my )?jobs|"
-                   r"執行中的工作|我的工作|正在執行什麼)\s*[?？.!]?\s*$", re.I)
+_JOBS = re.compile(r"^\s*(what'?s (still )?running|what is (still )?running|what jobs are (still )?running|"
+                   r"(are there )?any jobs running|(show |list )?(my |running )?jobs|(show |list )?my running jobs|"
+                   r"執行中的工作|正在執行的工作|我的工作|正在執行什麼)\s*[?？.!]?\s*$", re.I)
 
 
 
@@ -79,6 +95,7 @@ class Engine:
         purchases: PurchaseGate | None = None,
         jobs: JobService | None = None,
         files: FileService | None = None,
+        uploads: UploadStore | None = None,
     ) -> None:
         self.registry = registry
         self.client = client
@@ -89,6 +106,7 @@ class Engine:
         self.purchases = purchases
         self.jobs = jobs
         self.files = files
+        self.uploads = uploads
 
     # ----- entry points -------------------------------------------------------------------------------
 
@@ -106,13 +124,21 @@ class Engine:
             self.files.attach_notifier(notifier)
 
     async def on_invoke(self, turn: Turn, state: dict[str, Any]) -> InvokeResult:
+        if turn.value is not None and _too_large(turn.value):
+            return InvokeResult(message=views.t("frontdoor.card_value_too_large", turn.locale))
         if self.purchases is not None:
             return await self.purchases.on_invoke(turn, state)
         return InvokeResult(message=views.t("msg.card_inactive", turn.locale))
 
     async def on_turn(self, turn: Turn, state: dict[str, Any]) -> list[Reply]:
+        if turn.value is not None and _too_large(turn.value):
+            return [Reply(text=views.t("frontdoor.card_value_too_large", turn.locale))]
         with turn_scope():  # what this turn read from Partner Center may be reused in this turn, never later
-            return await self._on_turn(turn, state)
+            try:
+                return await self._on_turn(turn, state)
+            except CardTooLargeError:  # e.g. a very long value echoed back: say so instead of failing the turn
+                log.warning("a reply card was too large for %s; answered in words", turn.conversation_id[:80])
+                return [Reply(text=views.t("frontdoor.reply_too_large", turn.locale))]
 
     async def _on_turn(self, turn: Turn, state: dict[str, Any]) -> list[Reply]:
         slot = user_slot(state, turn.user.id)
@@ -123,6 +149,11 @@ class Engine:
         if value and isinstance(value.get("pb"), str):
             return await self._on_card_action(turn, state, slot, value)
         text = (turn.text or "").strip()
+        if len(text) > MAX_MESSAGE_CHARS:  # refused before any pattern or model reads it
+            return [Reply(text=views.t("frontdoor.message_too_long", turn.locale, length=f"{len(text):,}",
+                                       limit=f"{MAX_MESSAGE_CHARS:,}"))]
+        if turn.files or looks_like_rows(text) or looks_like_rows(text.partition("\n")[2]):
+            return await self._on_upload(turn, slot, text)
         if not text:
             if value is not None:
                 return [Reply(text=views.t("engine.card_unknown", turn.locale))]
@@ -140,6 +171,32 @@ class Engine:
             if answered is not None:
                 return answered
         return await self._on_intent(turn, slot, result, text)
+
+    async def _on_upload(self, turn: Turn, slot: dict[str, Any], text: str) -> list[Reply]:
+        """A file attached, or device rows pasted: kept in storage, then `devices.upload` (the one operation that
+        takes a file) with whatever the message's words say (customer, batch)."""
+        if self.uploads is None:
+            return [Reply(text=views.t("uploads.error.unavailable", turn.locale))]
+        if turn.files:
+            incoming = turn.files[0]
+            if incoming.error or incoming.data is None:
+                return [Reply(text=views.t(f"uploads.error.{incoming.error or 'unreadable'}", turn.locale,
+                                           name=incoming.name))]
+            name, data, words = incoming.name, incoming.data, text
+        else:
+            words, _, rows = text.partition("\n")
+            if looks_like_rows(text):
+                words, rows = "", text
+            name, data = "pasted.csv", rows.encode("utf-8")
+        upload_id = await self.uploads.put(turn.user.id, name, data)
+        raw: dict[str, Any] = {"file": upload_id}
+        if words.strip():
+            if self.directory is not None:
+                await self.directory.ensure_loaded()
+            result = await self.recognizer.recognize(words.strip(), self._recognition_context(turn, slot))
+            if result.intent == "devices.upload":
+                raw.update({k: v for k, v in result.slots.items() if v})
+        return await self._start(turn, slot, self.registry["devices.upload"], raw, words.strip() or name)
 
     # ----- understanding ------------------------------------------------------------------------------
 
@@ -294,7 +351,10 @@ class Engine:
             ctx = self._context(turn, flow)
             if op.kind in (Kind.CHANGE, Kind.PURCHASE) and not flow["confirmed"]:
                 return await self._ask_confirmation(ctx, slot, op, args)
-            return await self._execute(ctx, slot, op, args)
+            # A read may be answered from an identical read in flight or a few seconds old (another user's);
+            # a change, its preview and everything it resolves always read Partner Center.
+            with shared_reads.sharing(op.kind == Kind.READ):
+                return await self._execute(ctx, slot, op, args)
         except errors.ServiceUnreachableError:
             return self._unreachable(turn, slot)
         except errors.PartnerCenterError as exc:
@@ -311,11 +371,13 @@ class Engine:
                                         "roles": self.roles.roles_for(turn.user),
                                         "approvals": self.purchases,
                                         "audit": self.audit,  # read by audit.records
+                                        "directory": self.directory,  # partner-wide scans reuse its list
                                         "conversation_id": turn.conversation_id,
                                         "now": self.jobs.clock() if self.jobs is not None else utc_now(),
                                         "conversation_type": turn.conversation_type,
                                         "timezone": turn.timezone,
-                                        "file_consent": turn.file_consent})
+                                        "file_consent": turn.file_consent,
+                                        "uploads": self.uploads})
 
     async def _gather(self, turn: Turn, slot: dict[str, Any], op: Operation) -> list[Reply] | None:
         """Fill, resolve and validate every parameter; return the question to ask, or None when complete."""
@@ -335,7 +397,7 @@ class Engine:
                 if remembered and self._context_fits(param, remembered, values):
                     values[param.name] = remembered
                     continue
-            if raw is None and param.type == ParamType.SUBSCRIPTION and "customer" in values:
+            if raw is None and param.type == ParamType.SUBSCRIPTION and param.required and "customer" in values:
                 raw = ""  # no name given: offer the customer's subscriptions as choices
             resolve = getattr(param, "resolve", None)  # a parameter with its own resolver (e.g. a catalog item)
             if callable(resolve) and (raw is not None or getattr(param, "resolve_empty", False)):
@@ -359,6 +421,11 @@ class Engine:
                 if isinstance(resolution, Resolved):
                     values[param.name] = resolution.value
                     continue
+                if param.type == ParamType.SUBSCRIPTION and isinstance(resolution, NotFound) and str(raw).strip():
+                    sibling = await self._sibling_with(param, str(raw), flow, values)
+                    if sibling is not None:
+                        values["customer"], values[param.name] = sibling
+                        continue
                 flow["raw"].pop(param.name, None)
                 return self._ask_choice(turn, flow, param, resolution)
             ok, value_or_error = _coerce(param, raw, locale)
@@ -422,6 +489,28 @@ class Engine:
             return resolution
         return await resolve_user(self.client, customer["id"], raw)
 
+    async def _sibling_with(self, param: Param, raw: str, flow: dict[str, Any], values: dict[str, Any]
+                            ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """"Contoso's Copilot" when Contoso Ltd has no Copilot but exactly one other customer whose name starts
+        with the typed name ("Contoso Pharma") has: that customer and subscription. Only for a typed customer
+        name (never one taken from the conversation); the search API decides who the candidates are."""
+        typed = flow["raw"].get("customer")
+        current = (values.get("customer") or {}).get("id")
+        if not isinstance(typed, str) or len(typed.strip()) < 3:
+            return None
+        try:
+            candidates = await self.client.customers.search(typed.strip()).to_list(6)
+        except errors.PartnerCenterError:
+            return None
+        found = []
+        for candidate in candidates[:5]:
+            if candidate.id == current:
+                continue
+            resolution = await resolve_subscription(self.client, candidate.id, raw, statuses=tuple(param.choices))
+            if isinstance(resolution, Resolved):
+                found.append((customer_value(candidate), {**resolution.value, "customer_id": candidate.id}))
+        return found[0] if len(found) == 1 else None
+
     def _ask_choice(self, turn: Turn, flow: dict[str, Any], param: Param, resolution: Resolution) -> list[Reply]:
         locale = turn.locale
         options = resolution.options if isinstance(resolution, Ambiguous) else resolution.suggestions
@@ -483,6 +572,8 @@ class Engine:
         if flow["user"] != turn.user.id:
             name = flow.get("user_name") or flow["user"]
             return [Reply(text=views.t("msg.not_your_card", turn.locale, name=name))]
+        if (flow.get("preview") or {}).get("blocked"):  # no Confirm was offered (e.g. a typed "yes")
+            return [Reply(text=views.t("engine.blocked_change", turn.locale))]
         if not await claim_flow(flow["id"]):
             # Another turn (a second click, a redelivery, another instance) is running it or already ran it.
             return [Reply(text=views.t("msg.card_inactive", turn.locale))]
@@ -621,7 +712,7 @@ def private_reply(text: str, locale: str) -> Reply:
 
 
 def _preview_dict(preview: Preview) -> dict[str, Any]:
-    return {"title": preview.title, "warning": preview.warning,
+    return {"title": preview.title, "warning": preview.warning, "blocked": preview.blocked,
             "rows": [[r.label, r.before, r.after] for r in preview.rows]}
 
 

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "partnerbot/files/"
 SECRET_KEY = PREFIX + "secret"
+OFFERS_INDEX_KEY = PREFIX + "offers"
 DEFAULT_LINK_SECONDS = 15 * 60
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 CONSENT_CONTENT_TYPE = "application/vnd.microsoft.teams.card.file.consent"
@@ -239,9 +240,36 @@ class FileService:
                           created_at=now.isoformat(), delivery="consent" if consent else "link",
                           expires_at=(now + timedelta(seconds=self.settings.link_seconds)).isoformat())
         await self.docs.create(offer_key(offer.id), offer.to_dict())
+        await self._sweep(offer)
         if consent:
             return offer, consent_attachment(offer, locale)
         return offer, {"link": await self.link(offer)}
+
+    async def _sweep(self, offer: FileOffer) -> None:
+        """Keep a small index of offers (id -> expiry) and delete offers a day past their expiry, so offer records
+        do not pile up in storage (the Storage interface cannot list keys)."""
+        assert self.docs is not None
+        cutoff = (self.clock() - timedelta(days=1)).isoformat()
+        for _ in range(5):
+            data, etag = await self.docs.read(OFFERS_INDEX_KEY)
+            items = dict((data or {}).get("items") or {})
+            items[offer.id] = offer.expires_at
+            stale = sorted(k for k, expires in items.items() if expires < cutoff)
+            for key in stale:
+                items.pop(key)
+            try:
+                if data is None:
+                    await self.docs.create(OFFERS_INDEX_KEY, {"items": items})
+                else:
+                    await self.docs.replace(OFFERS_INDEX_KEY, {"items": items}, etag)
+            except Exception:  # noqa: BLE001 - lost a race: read again
+                continue
+            if stale:
+                try:
+                    await self.docs.storage.delete([offer_key(k) for k in stale])
+                except Exception:  # noqa: BLE001 - a leftover offer is harmless (its link has expired)
+                    log.debug("expired file offers could not be deleted", exc_info=True)
+            return
 
     async def measure(self, source: str, params: dict[str, Any]) -> tuple[str, int]:
         """Open the source and learn its type and size; when the source does not say its size, count the bytes

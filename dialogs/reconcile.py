@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import heapq
 import io
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,14 +25,14 @@ class LineKeys:
     """The actual key for each wanted field, learned from the lines' own key sets (cached per key set)."""
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[str, ...], dict[str, str | None]] = {}
+        self._seen: dict[tuple[str, ...], dict[str, Any]] = {}
 
-    def of(self, line: dict[str, Any]) -> dict[str, str | None]:
+    def of(self, line: dict[str, Any]) -> dict[str, Any]:
         shape = tuple(line)
         found = self._seen.get(shape)
         if found is None:
             lowered = {k.lower(): k for k in line}
-            found = {name: lowered.get(wire) for name, wire in _FIELDS.items()}
+            found = {name: lowered.get(wire, f"\0{wire}") for name, wire in _FIELDS.items()}  # absent: no match
             if len(self._seen) < 64:
                 self._seen[shape] = found
         return found
@@ -60,23 +60,33 @@ class ReconSummary:
     by_product: dict[str, list[Any]] = field(default_factory=dict)
     top: list[tuple[Decimal, int, dict[str, Any]]] = field(default_factory=list)  # min-heap of the largest lines
 
-    def add(self, lines: Iterable[dict[str, Any]], keys: LineKeys, customer_id: str | None, top_n: int) -> None:
+    def add(self, lines: list[dict[str, Any]], keys: LineKeys, customer_id: str | None, top_n: int) -> None:
+        """Fold a batch in. The keys are learned from the batch's first line (an export's lines share one shape)
+        and learned again for any line that lacks them."""
+        if not lines:
+            return
         by_customer, by_product, top = self.by_customer, self.by_product, self.top
+        k = keys.of(lines[0])
+        k_total, k_customer, k_product, k_cid = k["total"], k["customer"], k["product"], k["customer_id"]
         for line in lines:
-            k = keys.of(line)
-            if customer_id is not None and str(line.get(k["customer_id"] or "", "")).lower() != customer_id:
+            if k_total not in line:
+                k = keys.of(line)
+                k_total, k_customer, k_product, k_cid = k["total"], k["customer"], k["product"], k["customer_id"]
+            if customer_id is not None and str(line.get(k_cid, "")).lower() != customer_id:
                 continue
-            amount = _amount(line.get(k["total"] or ""))
+            amount = line.get(k_total)
+            if type(amount) is not Decimal:
+                amount = _amount(amount)
             self.lines += 1
             self.total += amount
-            name = str(line.get(k["customer"] or "") or "?")
+            name = line.get(k_customer) or "?"
             entry = by_customer.get(name)
             if entry is None:
                 by_customer[name] = [amount, 1]
             else:
                 entry[0] += amount
                 entry[1] += 1
-            product = str(line.get(k["product"] or "") or "?")
+            product = line.get(k_product) or "?"
             entry = by_product.get(product)
             if entry is None:
                 by_product[product] = [amount, 1]
@@ -84,11 +94,11 @@ class ReconSummary:
                 entry[0] += amount
                 entry[1] += 1
             if len(top) < top_n:
-                heapq.heappush(top, (amount, self.lines, _brief(line, k)))
+                heapq.heappush(top, (amount, self.lines, _brief(line, keys.of(line))))
             elif amount > top[0][0]:
-                heapq.heapreplace(top, (amount, self.lines, _brief(line, k)))
-            if not self.currency and k["currency"]:
-                self.currency = str(line.get(k["currency"]) or "")
+                heapq.heapreplace(top, (amount, self.lines, _brief(line, keys.of(line))))
+        if not self.currency:
+            self.currency = str(lines[0].get(k["currency"]) or "")
 
     def to_result(self, *, rows: int = 10) -> dict[str, Any]:
         """Plain JSON for a job record and the card: amounts as strings (exact), the largest groups first."""
@@ -103,9 +113,9 @@ class ReconSummary:
                 "top": [{**b, "amount": str(a)} for a, _, b in top]}
 
 
-def _brief(line: dict[str, Any], k: dict[str, str | None]) -> dict[str, Any]:
-    return {"customer": line.get(k["customer"] or ""), "product": line.get(k["product"] or ""),
-            "charge": line.get(k["charge"] or ""), "quantity": str(line.get(k["quantity"] or "") or "")}
+def _brief(line: dict[str, Any], k: dict[str, Any]) -> dict[str, Any]:
+    return {"customer": line.get(k["customer"]), "product": line.get(k["product"]),
+            "charge": line.get(k["charge"]), "quantity": str(line.get(k["quantity"]) or "")}
 
 
 async def summarize(batches: AsyncIterator[list[dict[str, Any]]], *, customer_id: str | None = None,

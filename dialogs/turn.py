@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from dialogs.uploads import IncomingFile
+
 
 @dataclass(frozen=True)
 class User:
@@ -38,6 +40,8 @@ class Turn:
     timezone: str | None = None  # IANA name Teams reports (activity.localTimezone / clientInfo); periods use it
     # Teams' file consent flow works here (a Teams personal chat; not group chats, channels, the Playground).
     file_consent: bool = False
+    # Files attached to the message, fetched by the bot edge (a device CSV).
+    files: tuple[IncomingFile, ...] = ()
 
 
 @dataclass

@@ -25,7 +25,7 @@ from intents.lexicon import CONCEPTS, NORMALIZE
 from intents.matcher import Corrector
 from intents.recognizer import NONE_INTENT, RecognitionContext, RecognizerResult
 from intents.slots import MONTH_WORDS, SlotFiller, strip_possessive
-from intents.speech_act import asks_about, is_change, read_counterpart
+from intents.speech_act import asks_about, asks_who_did, is_change, read_counterpart
 from intents.tagger import UNTAGGED, SlotTagger, labels_for
 from intents.text import clean_text, has_cjk, tokenize
 
@@ -247,7 +247,12 @@ class OfflineRecognizer:
                     or (intent in _CONVERSATION and intent != NONE_INTENT):
                 ranked = [(NONE_INTENT, max(none_score, 1.0 - score))] + [r for r in ranked if r[0] != NONE_INTENT]
                 intent, score = ranked[0]
-        if is_change(intent) and asks_about(text):
+        if intent not in _CONVERSATION and intent != "audit.records" and asks_who_did(text):
+            # "who lowered the seats at X?": whoever the classifier thought it was about, the log answers it
+            asked = intent
+            intent = "audit.records"
+            ranked = [(intent, score)] + [r for r in ranked if r[0] not in (intent, asked)] + [(asked, score)]
+        elif is_change(intent) and asks_about(text):
             # speech act before intent: a question about a change is answered by its read counterpart
             asked = intent
             intent = read_counterpart(intent, text)
@@ -312,5 +317,15 @@ _PARTNER_CENTER_KEYS = {"<prod>", "<addonprod>", "<vm>", "<invoice>", "<srid>"}
 
 def _names_other_vendor(keys: list[str]) -> bool:
     """The request is about another vendor's product ("add seats to our Webex account", "create a deal in
-    Pipedrive for Contoso"): out of scope, even with a customer named, unless a Microsoft product is named too."""
-    return "<ext>" in keys and not _PARTNER_CENTER_KEYS.intersection(keys)
+    Pipedrive for Contoso"): out of scope, even with a customer named, unless a Microsoft product is named too.
+    The shape counts as much as the vocabulary: "our <name> …" / "我們的 <name>" with a name that is neither a
+    directory customer nor a Microsoft product is the partner's own tool, not a customer's subscription."""
+    if _PARTNER_CENTER_KEYS.intersection(keys):
+        return False
+    if "<ext>" in keys:
+        return True
+    for i, key in enumerate(keys[:-1]):
+        if keys[i + 1] == "<cap>" and (key in ("our", "my") or key == "的" and keys[max(0, i - 2):i] in
+                                       (["我", "們"], ["我"])):
+            return True
+    return False

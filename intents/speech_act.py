@@ -180,6 +180,20 @@ _APPROVAL = re.compile(r"\bapprov|\bsign(?:ed)?\s+off\b|\bok(?:'d|ay)ed\b|核准
 _SCHEDULED = re.compile(r"\bschedul|\bqueued\b|\bat\s+(?:the\s+)?(?:next\s+)?renewal\b|排定|排程", re.I)
 
 
+_ZH_WHO_DID = re.compile(r"是誰|誰(?!是|有|能|可以|負責|管理|擁有|在用|使用)|有沒有人|"
+                         r"有人(?:在|把|將|動|改|取消|刪|減|加|買|重設|關)")
+
+
+def asks_who_did(text: str) -> bool:
+    """A question about who did something ("who lowered the seats", "did anyone delete …", "是誰取消的"): the
+    activity log answers it, whatever the something is."""
+    if not is_question(text):
+        return False
+    if _CJK.search(text):
+        return bool(_ZH_WHO_DID.search(text))
+    return bool(_ACTOR.search(text))
+
+
 def read_counterpart(intent: str, text: str) -> str:
     """The read that answers a question about `intent` as phrased in `text`."""
     if _HOW_TO.search(text):

@@ -121,6 +121,7 @@ class SlotTagger:
         words, shapes, gaz = _columns(analysis)
         ok = ["O"] + [f"B-{s}" for s in allowed] + [f"I-{s}" for s in allowed]
         weights = self.model.weights
+        known_customer = bool(analysis.customers)
         labels: list[str] = []
         prev = "O"
         for i in range(len(words)):
@@ -136,6 +137,8 @@ class SlotTagger:
             best, best_score = "O", totals["O"]
             for label in ok:
                 score = totals[label]
+                if label == "B-customer" and known_customer and not gaz[i].startswith("cust"):
+                    continue  # the directory names a customer in this message: another span is not one
                 if score > best_score and not (label.startswith("I-") and prev[2:] != label[2:]):
                     best, best_score = label, score
             labels.append(best)

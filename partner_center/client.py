@@ -21,6 +21,7 @@ from .catalog import CatalogOperations
 from .customers import CustomersOperations
 from .devices import DevicesOperations
 from .directory_roles import DirectoryRolesOperations
+from .gdap import GdapOperations
 from .invoices import InvoicesOperations
 from .licenses import LicensesOperations
 from .long_running import LongRunningOperations
@@ -32,6 +33,7 @@ from .referrals import ReferralsOperations
 from .resellers import ResellersOperations
 from .retry import RetryPolicy
 from .service_requests import ServiceRequestsOperations
+from .shared_reads import SharedReads
 from .subscriptions import SubscriptionsOperations
 from .transport import DEFAULT_BASE_URL, DEFAULT_GRAPH_URL, DEFAULT_PARTNER_API_URL, Pipeline
 from .usage import UsageOperations
@@ -60,6 +62,7 @@ class PartnerCenterClient:
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
         correlation_id: str | None = None,
+        shared_read_window: float = 10.0,
         partner_api_url: str | None = None,
         graph_url: str | None = None,
         partner_api_credential: _TokenProvider | None = None,
@@ -93,6 +96,9 @@ class PartnerCenterClient:
             base_url=graph_url, credential=graph_credential or credential, api_prefix=None,
             rate_limiter=RateLimiter(per_minute, 60.0) if per_minute else None, name="Microsoft Graph",
             **common)  # type: ignore[arg-type]
+        # Reads of read operations shared between users for `shared_read_window` s (partner_center/shared_reads.py)
+        for pipeline in (self._pipeline, self._partner_api, self._graph):
+            pipeline.shared_reads = SharedReads(shared_read_window)
         self.customers = CustomersOperations(self._pipeline)
         self.subscriptions = SubscriptionsOperations(self._pipeline)
         self.catalog = CatalogOperations(self._pipeline)
@@ -115,6 +121,7 @@ class PartnerCenterClient:
         self.usage = UsageOperations(self._pipeline)
         self.analytics = AnalyticsOperations(self._pipeline)
         # reconciliation v2 (api.md §25) on Graph; export files come from blob storage with a SAS, no token
+        self.gdap = GdapOperations(self._graph)
         self.reconciliation = ReconciliationOperations(self._graph, blob_transport=blob_transport)
 
     @property

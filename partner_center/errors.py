@@ -235,10 +235,14 @@ def error_from_response(
     error_name = source = None
     data: list[Any] = []
     is_retryable = None
+    inner_request_id = None
     if isinstance(payload, dict):
         lowered = {str(k).lower(): v for k, v in payload.items()}
-        if isinstance(lowered.get("error"), dict):  # OData-style wrapper seen on some gateways
+        if isinstance(lowered.get("error"), dict):  # Graph's {"error": {code, message, innerError}} (api.md §23.0)
             lowered = {str(k).lower(): v for k, v in lowered["error"].items()} | lowered
+            inner = lowered.get("innererror")
+            if isinstance(inner, dict) and inner.get("request-id"):
+                inner_request_id = str(inner["request-id"])
         code = _as_code(lowered.get("code"))
         description = lowered.get("description") or lowered.get("message") or ""
         error_name = lowered.get("errorname")
@@ -260,7 +264,8 @@ def error_from_response(
         data=data,
         source=source,
         retry_after=retry_after,
-        request_id=_header(headers, "MS-RequestId") or sent_request_id,
+        request_id=_header(headers, "MS-RequestId") or _header(headers, "request-id") or inner_request_id
+        or sent_request_id,
         correlation_id=_header(headers, "MS-CorrelationId") or sent_correlation_id,
         is_retryable=is_retryable,
     )

@@ -29,7 +29,8 @@ from .transport import Pipeline
 
 GRAPH_BILLING = "/v1.0/reports/partners/billing"
 _SUCCEEDED = {"succeeded", "completed"}
-_CHUNK = 256 * 1024
+_CHUNK = 64 * 1024
+_BATCH_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ class ReconciliationOperations(Operations):
 
     # ---- R7 ---------------------------------------------------------------------------------------------------
     async def iter_line_batches(self, manifest: BillingManifest, *,
-                                loads: Callable[[bytes], Any] | None = None) -> AsyncIterator[list[Any]]:
+                                loads: Callable[[str], Any] | None = None) -> AsyncIterator[list[Any]]:
         """Lines of every blob, parsed, a downloaded chunk's worth at a time (bounded memory)."""
         parse = loads or _decimal_loads
         async with httpx.AsyncClient(timeout=httpx.Timeout(self._timeout), transport=self._blob_transport,
@@ -177,12 +178,17 @@ class ReconciliationOperations(Operations):
                 yield line
 
 
-def _decimal_loads(raw: bytes) -> Any:
-    return json.loads(raw, parse_float=Decimal)
+_DECODER = json.JSONDecoder(parse_float=Decimal)  # one decoder: json.loads(parse_float=) builds one per call
 
 
-async def _blob_lines(http: httpx.AsyncClient, url: str, parse: Callable[[bytes], Any]
+def _decimal_loads(raw: str) -> Any:
+    return _DECODER.decode(raw)
+
+
+async def _blob_lines(http: httpx.AsyncClient, url: str, parse: Callable[[str], Any]
                       ) -> AsyncIterator[list[Any]]:
+    """One blob's lines, parsed, in batches of at most _BATCH_BYTES of decompressed text (a gzip ratio of 20:1
+    would otherwise turn one downloaded chunk into thousands of lines held at once)."""
     async with http.stream("GET", url) as response:
         if response.status_code != 200:
             body = await response.aread()
@@ -190,19 +196,25 @@ async def _blob_lines(http: httpx.AsyncClient, url: str, parse: Callable[[bytes]
         inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
         rest = b""
         async for chunk in response.aiter_raw(_CHUNK):
-            data = inflate.decompress(chunk)
-            while inflate.unused_data:  # concatenated gzip members
-                tail = inflate.unused_data
-                inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                data += inflate.decompress(tail)
-            if not data:
-                continue
-            pieces = (rest + data).split(b"\n")
-            rest = pieces.pop()
-            yield [parse(p) for p in pieces if p.strip()]
+            pending = chunk
+            while pending:
+                data = inflate.decompress(pending, _BATCH_BYTES)
+                pending = inflate.unconsumed_tail
+                if inflate.unused_data:  # concatenated gzip members
+                    pending = inflate.unused_data + pending
+                    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                if not data:
+                    continue
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    rest += data
+                    continue
+                text = (rest + data[:cut]).decode("utf-8")  # one decode per batch, not per line
+                rest = data[cut + 1:]
+                yield [parse(p) for p in text.split("\n") if p.strip()]
         rest += inflate.flush()
         if rest.strip():
-            yield [parse(p) for p in rest.split(b"\n") if p.strip()]
+            yield [parse(p) for p in rest.decode("utf-8").split("\n") if p.strip()]
 
 
 def line_amount(line: dict[str, Any], key: str = "TotalForCustomer") -> Decimal:

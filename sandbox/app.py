@@ -50,6 +50,7 @@ ROUTE_MODULES = [
     "sandbox.routes.support",
     "sandbox.routes.long_running",
     "sandbox.routes.referrals",
+    "sandbox.routes.gdap",
     "sandbox.routes.devices",
     "sandbox.routes.documents",
 ]

@@ -431,4 +431,5 @@ def seed_service_requests(ctx: SeedContext) -> None:
 
 import sandbox.seed_accounts  # noqa: E402,F401  (registers the account-chores seeder)
 import sandbox.seed_devices  # noqa: E402,F401  (Windows Autopilot, api.md §19)
+import sandbox.seed_gdap  # noqa: E402,F401  (GDAP relationships, api.md §26)
 import sandbox.seed_referrals  # noqa: E402,F401  (co-sell referrals, api.md §14)

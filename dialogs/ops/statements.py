@@ -12,6 +12,8 @@ from typing import Any
 
 from dialogs.context import OperationContext
 from dialogs.files import FileRequest, FileStream, file_source
+from dialogs.ops.money import KEPT_MONTHS
+from dialogs.periods import check_window, parse_period, user_today
 from dialogs.registry import Args, Outcome, Param, operation
 
 
@@ -22,9 +24,40 @@ async def statement_source(client: Any, params: dict[str, Any]) -> AsyncIterator
         yield FileStream(download.content_type, download.size, download.chunks())
 
 
-@operation("invoices.statement", kind="read", params=[Param("invoice")])
+@operation("invoices.statement", kind="read", params=[Param("invoice", required=False)])
 async def statement(ctx: OperationContext, args: Args) -> Outcome:
-    invoice = await ctx.client.invoices.get(args["invoice"].strip().upper())  # unknown: Partner Center's 404
+    """By id, or by when ("last month's invoice as PDF"): the invoice dated in the period the user named (the
+    new-commerce one when the period has several), else the latest invoice."""
+    wanted = (args.get("invoice") or "").strip().upper()
+    note = None
+    if wanted:
+        invoice = await ctx.client.invoices.get(wanted)  # unknown: Partner Center's 404
+    else:
+        found = await _invoice_for_period(ctx)
+        if isinstance(found, str):
+            return Outcome(message=found)
+        invoice, others = found
+        if others:
+            note = ctx.t("money.statement.others", invoice=invoice.id, others=", ".join(others))
     return Outcome(file=FileRequest("invoices.statement", {"invoice_id": invoice.id}, f"Invoice_{invoice.id}.pdf",
                                     ctx.t("files.statement.description", invoice=invoice.id)),
-                   context={"invoice": invoice.id})
+                   message=note, context={"invoice": invoice.id})
+
+
+async def _invoice_for_period(ctx: OperationContext) -> tuple[Any, list[str]] | str:
+    today = user_today(ctx.extras)
+    window = parse_period(ctx.text, today) if ctx.text else None
+    if window is not None:
+        problem = check_window(window, today, KEPT_MONTHS)
+        if problem == "future":
+            return ctx.t("money.statement.future")
+        if problem == "too_old":
+            return ctx.t("money.statement.too_old", months=KEPT_MONTHS)
+    invoices = [i async for i in ctx.client.invoices.list()
+                if window is None or window.contains(i.raw.get("invoiceDate"))]
+    if not invoices:
+        return ctx.t("money.statement.none")
+    newest = max(str(i.raw.get("invoiceDate")) for i in invoices)
+    dated = [i for i in invoices if window is not None or str(i.raw.get("invoiceDate")) == newest]
+    dated.sort(key=lambda i: (i.invoice_type != "OneTime", str(i.raw.get("invoiceDate"))))
+    return dated[0], [i.id for i in dated[1:]]

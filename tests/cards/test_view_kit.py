@@ -337,3 +337,23 @@ def test_a_note_feed_is_sorted_newest_first_and_long_text_is_shortened():
     text = card_text(_render("service_requests.get", sr, "en-US"))
     assert text.index("note 9") < text.index("note 5") < text.index("note 2")
     assert "(shortened)" in text and "d" * 1600 not in text
+
+
+def _declared_ops() -> list[str]:
+    import dialogs.ops  # noqa: F401
+
+    return [op.id for op in registry if op.available and op.view is not None]
+
+
+@pytest.mark.parametrize("op_id", _declared_ops())
+def test_every_declared_view_renders_an_empty_result_in_both_locales(op_id):
+    """Nothing found (or a sparse answer) still gives a valid card: no crash on a missing key or placeholder."""
+    op = registry[op_id]
+    for locale in LOCALES:
+        for data in ({}, ListPage([], 0, False, {}, {})):
+            card = _render(op_id, data, locale)
+            assert card["body"][0]["type"] == "TextBlock" and card["body"][0]["text"], (op_id, locale)
+        if op.view.table is not None:
+            card = _render(op_id, ListPage([{}, {"id": "x"}], 0, True, {}, {}), locale,
+                           more=actions.more(op_id, {}, 1))
+            assert any(a["data"].get("pb") == "more" for a in card["actions"]), op_id

@@ -6,10 +6,12 @@ bad input (a customer without Azure, a period in the future, one older than the 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
+from partner_center import clock
 from tests.e2e.e2e_support import Bot, SandboxThread, facts, table_rows
 
 
@@ -144,3 +146,20 @@ async def test_other_reports(bot: Bot, text: str, title: str):
 async def test_periods_that_cannot_have_data(bot: Bot, text: str, answer: str):
     seen = await bot.say(text)
     assert answer in seen.screen
+
+
+async def test_last_months_invoice_as_pdf(shared_sandbox: SandboxThread):
+    """The demo's "last month's invoice as PDF": the invoice dated last month (the new-commerce one; the other
+    invoice of that month is named), offered as a PDF download in a group chat."""
+    invoices = (await shared_sandbox.get_json("/v1/invoices", size=100))["items"]
+    last_month = (clock.now().date().replace(day=1) - timedelta(days=1)).isoformat()[:7]
+    dated = [i for i in invoices if i["invoiceDate"][:7] == last_month]
+    onetime = next(i for i in dated if i["invoiceType"] == "OneTime")
+    other = next(i for i in dated if i["invoiceType"] == "Recurring")
+    async with Bot(shared_sandbox.url, conversation_id="19:finance@thread.v2", conversation_type="groupChat") as bot:
+        bot.engine.files.settings.base_url = bot.app.url
+        seen = await bot.say("last month's invoice as PDF")
+        assert f"Invoice_{onetime['id']}.pdf" in seen.screen and "Download" in seen.buttons, seen.screen
+        assert f"statement for invoice {other['id']}" in seen.screen
+        future = await bot.say("the invoice PDF for March 2031")
+        assert "hasn't been invoiced yet" in future.screen

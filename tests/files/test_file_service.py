@@ -113,3 +113,26 @@ def test_links_point_at_the_public_url_or_where_the_request_arrived():
     proxied = make_mocked_request("POST", "/api/messages", headers={"Host": "partnerbot.azurewebsites.net",
                                                                      "X-Forwarded-Proto": "https"})
     assert request_origin(proxied) == "https://partnerbot.azurewebsites.net"
+
+
+async def test_offers_a_day_past_their_expiry_are_deleted():
+    from datetime import timedelta
+
+    from dialogs.jobs import utc_now
+
+    class Clock:
+        now = utc_now()
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+    service = FileService(None, sources(), clock=clock)
+    service.bind(MemoryStorage())
+    old, _ = await offer(service)
+    clock.now += timedelta(hours=12)
+    recent, _ = await offer(service)
+    clock.now += timedelta(hours=13)  # old: expired 15 min after it was made, now over a day ago
+    await offer(service)
+    assert await service.load(old.id) is None
+    assert await service.load(recent.id) is not None

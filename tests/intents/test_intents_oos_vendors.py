@@ -23,7 +23,9 @@ UNSEEN_VENDORS = [
 ]
 INVENTED = [
     "cancel our Plexora plan",
-    "add 4 seats to the Nubbin account",
+    # "add 4 seats to the Nubbin account" is left out on purpose: "the <name> account" is also how people name a
+    # customer the directory does not know yet, so it is a Partner Center request as much as anything
+    "add 4 seats to our Nubbin plan",
     "reset my Quorrix password",
     "who deleted the Zentrik workspace?",
     "is our Vexlo subscription renewing next month?",

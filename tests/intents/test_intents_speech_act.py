@@ -121,3 +121,21 @@ def test_slots_follow_the_read(recognizer, context):
 def test_asking_to_be_shown_is_not_a_change(text):
     """An imperative of seeing ("show", "pull up", "列出") asks about something, like a question does."""
     assert guard(text, RecognizerResult("devices.update_policy", 0.9, {})).intent == "devices.policies"
+
+
+@pytest.mark.parametrize(("text", "who_did"), [
+    ("who took away the Power BI licences at Contoso?", True),
+    ("did anybody remove Fabrikam's custom domain last week?", True),
+    ("是誰刪除了 Contoso 的使用者？", True),
+    ("有沒有人動過 Fabrikam 的預算？", True),
+    ("who is the support contact for Contoso's E3?", False),
+    ("who has Global Administrator at Fabrikam?", False),
+    ("誰是 Contoso 的全域管理員？", False),
+    ("show who changed what at Contoso", False),
+])
+def test_who_did_it_questions_go_to_the_activity_log(recognizer, context, text, who_did):
+    from intents.speech_act import asks_who_did
+
+    assert asks_who_did(text) == who_did
+    if who_did:
+        assert recognizer.recognize_sync(text, context).intent == "audit.records"

@@ -179,3 +179,13 @@ async def test_old_announced_jobs_leave_the_index_and_storage():
         assert await svc.store.load(started[0].id) is None and await svc.store.load(started[-1].id) is not None
     finally:
         jobs_module.MAX_FINISHED_IN_INDEX = keep
+
+
+def test_whats_running_phrasings():
+    from dialogs.engine import _JOBS
+
+    for text in ("what's running?", "what's still running", "what jobs are running?", "any jobs running?",
+                 "show my jobs", "jobs", "list running jobs", "my running jobs", "我的工作", "正在執行的工作？"):
+        assert _JOBS.match(text), text
+    for text in ("show contoso subscriptions", "cancel the job", "what's running at contoso", "run jobs"):
+        assert not _JOBS.match(text), text

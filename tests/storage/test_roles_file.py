@@ -36,11 +36,13 @@ def test_json_file_matches_object_id_then_upn_then_default(tmp_path):
         "users": {OID: ["agent", "approver"], "Ada@Contoso.com": ["purchaser"]},
     }))
     policy = load_roles(path)
-    assert policy.roles_for(user(OID)) == {"agent", "approver"}
+    # listed users hold the default roles too
+    assert policy.roles_for(user(OID)) == {"viewer", "agent", "approver"}
     # Object id wins over UPN when both are configured for different entries.
-    assert policy.roles_for(user(OID, "ada@contoso.com")) == {"agent", "approver"}
-    assert policy.roles_for(user(OTHER_OID, "ADA@contoso.COM")) == {"purchaser"}  # UPN, case-insensitive
-    assert policy.roles_for(user(OID.upper())) == {"agent", "approver"}  # object ids compare case-insensitively
+    assert policy.roles_for(user(OID, "ada@contoso.com")) == {"viewer", "agent", "approver"}
+    assert policy.roles_for(user(OTHER_OID, "ADA@contoso.COM")) == {"viewer", "purchaser"}  # UPN, case-insensitive
+    # object ids compare case-insensitively
+    assert policy.roles_for(user(OID.upper())) == {"viewer", "agent", "approver"}
     assert policy.roles_for(user(OTHER_OID, "bob@contoso.com")) == {"viewer"}
     assert policy.roles_for(user()) == {"viewer"}
 
@@ -104,3 +106,14 @@ def test_serve_exits_with_a_message_naming_the_problem(tmp_path):
     assert result.returncode == 2, result.stderr
     assert "PARTNERBOT_ROLES_FILE" in result.stderr and "wizard" in result.stderr and path in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_readme_roles_example_works_as_documented(tmp_path):
+    """The README's own example: a listed agent/purchaser reads (from default), changes and purchases; others read."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Roles", 1)[1]
+    example = section.split("```json", 1)[1].split("```", 1)[0].replace("<aadObjectId or UPN>", OID)
+    policy = load_roles(write(tmp_path, "roles.json", example))
+    assert policy.roles_for(user(OID)) == {"viewer", "agent", "purchaser"}
+    assert policy.roles_for(user(OTHER_OID)) == {"viewer"}
+    assert "Roles do not imply one another" in section

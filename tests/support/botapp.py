@@ -21,7 +21,7 @@ from bot import local_channel as lc
 from bot.chat import DEMO_USERS
 from bot.config import Settings
 from bot.local_channel import BOT_ACCOUNT, Identity, LocalConnector
-from bot.server import create_app
+from bot.server import HANDLER, create_app
 from dialogs.turn import ConversationEngine
 
 DANA: Identity = DEMO_USERS["dana"]
@@ -30,11 +30,16 @@ AVERY: Identity = DEMO_USERS["avery"]
 
 class BotApp:
     def __init__(self, engine: ConversationEngine, *, storage: Storage | None = None,
-                 settings: Settings | None = None, conversation_id: str = "a:personal-dana") -> None:
+                 settings: Settings | None = None, conversation_id: str = "a:personal-dana",
+                 hold_after: float | None = None, **app_options: Any) -> None:
         self.engine = engine
         self.storage = storage if storage is not None else MemoryStorage()
         self.settings = settings or Settings(storage_kind="memory")
         self.conversation_id = conversation_id
+        # Tests wait for every answer within the request (a loaded machine must not turn a turn into a held one);
+        # tests of held turns set a limit (bot/handler.py hold_after).
+        self.hold_after = hold_after
+        self.app_options = app_options  # create_app's keyword options (authenticator, connector_auth)
         self.connector = LocalConnector()
         self.app: web.Application | None = None
         self._runner: web.AppRunner | None = None
@@ -47,7 +52,8 @@ class BotApp:
 
     async def __aenter__(self) -> BotApp:
         await self.connector.start()
-        self.app = create_app(self.settings, engine=self.engine, storage=self.storage)
+        self.app = create_app(self.settings, engine=self.engine, storage=self.storage, **self.app_options)
+        self.app[HANDLER].hold_after = self.hold_after
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -70,9 +76,9 @@ class BotApp:
                                       headers={"Content-Type": content_type}) as resp:
             return resp.status, await _body(resp)
 
-    async def post(self, activity: dict[str, Any]) -> tuple[int, Any]:
+    async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
         assert self._session is not None
-        async with self._session.post(f"{self.url}/api/messages", json=activity) as resp:
+        async with self._session.post(f"{self.url}/api/messages", json=activity, headers=headers) as resp:
             return resp.status, await _body(resp)
 
     async def get(self, path: str) -> tuple[int, Any]:
