@@ -109,9 +109,21 @@ def _bench_routes(app: web.Application, engine: Any, transport: CountingTranspor
         body = await request.json()
         before = len(transport.calls)
         ORIGIN.set("fanout")  # this handler's own context: the lookups of other users are not tagged
-        result = await scan_subscriptions(engine.client, body.get("statuses", ["suspended"]),
-                                          limit=body.get("customers"), concurrency=body.get("concurrency", 16),
-                                          share=body.get("share", 0.9))
+        if body.get("kind") == "renewals":
+            # The scan of "what renews in the next 30 days?" (subscriptions.renewals): every customer from the
+            # directory cache, the operation's own renewal predicate.
+            from dialogs import lifecycle
+            from dialogs.ops.commerce import renewal_keep
+
+            window = lifecycle.period_ahead(body.get("period") or "next 30 days", lifecycle.now().date())
+            cache = engine.directory
+            result = await scan_subscriptions(engine.client, customers=cache.customers() if cache else None,
+                                              keep=renewal_keep(window), limit=body.get("customers"),
+                                              concurrency=body.get("concurrency", 16), share=body.get("share", 0.9))
+        else:
+            result = await scan_subscriptions(engine.client, body.get("statuses", ["suspended"]),
+                                              limit=body.get("customers"), concurrency=body.get("concurrency", 16),
+                                              share=body.get("share", 0.9))
         made = [c for c in transport.calls[before:] if c[4] == "fanout"]
         return web.json_response({
             "customers_scanned": result.customers_scanned, "calls": result.calls, "http_requests": len(made),

@@ -87,7 +87,8 @@ async def _wait_directory(session: aiohttp.ClientSession, bot_url: str, timeout:
 
 
 async def run_scale(customers: int = 10_000, fanout_customers: int = 1000, rate_limit: int = 6000,
-                    concurrency: int = 16, share: float = 0.9, lookup_users: int = 3) -> dict[str, Any]:
+                    concurrency: int = 16, share: float = 0.9, lookup_users: int = 3,
+                    renewals: bool = True) -> dict[str, Any]:
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     result: dict[str, Any] = {"benchmark": "scale", "customers": customers, "rate_limit_per_min": rate_limit}
@@ -107,6 +108,9 @@ async def run_scale(customers: int = 10_000, fanout_customers: int = 1000, rate_
                     result["name_resolution"] = await _name_resolution(driver, session, bot.url, names)
                     result["fanout"] = await _fanout(driver, session, bot.url, names, fanout_customers,
                                                      rate_limit, concurrency, share, lookup_users)
+                    if renewals:
+                        result["renewals"] = await _fanout(driver, session, bot.url, names, None, rate_limit,
+                                                           concurrency, share, lookup_users, kind="renewals")
                     result["bot_peak_rss_mb"] = _mb(bot.peak_rss_bytes())
                     result["replies"] = audit_replies(driver.records, connector.calls)
             finally:
@@ -122,6 +126,14 @@ async def run_scale(customers: int = 10_000, fanout_customers: int = 1000, rate_
         and fo["lookups_during"]["p50_ms"] <= 2 * max(fo["lookups_alone"]["p50_ms"] or 0, 1.0)
         and result["replies"]["lost"] == 0,
     }
+    rn = result.get("renewals")
+    if rn is not None:  # "what renews in the next 30 days?" over every customer (subscriptions.renewals)
+        result["targets"].update({
+            "renewals_within_1.15x_bound": rn["wall_over_bound"] is not None and rn["wall_over_bound"] <= 1.15,
+            "renewals_no_failed_call": not rn["failures"] and rn["throttled"] == 0,
+            "lookups_within_1.2x_during_renewals": rn["lookups_during"]["p50_ms"] is not None
+            and rn["lookups_during"]["p50_ms"] <= 1.2 * max(rn["lookups_alone"]["p50_ms"] or 0, 1.0),
+        })
     result["elapsed_s"] = round(time.perf_counter() - started, 1)
     result["machine"] = machine(load_before)
     return result
@@ -152,18 +164,22 @@ async def _name_resolution(driver: Driver, session: aiohttp.ClientSession, bot_u
     }
 
 
-async def _fanout(driver: Driver, session: aiohttp.ClientSession, bot_url: str, names: list[str], customers: int,
-                  rate_limit: int, concurrency: int, share: float, users: int) -> dict[str, Any]:
-    alone = await _lookups(driver, names, users=users, until=None, count=6, think_s=0.2, prefix="a:scale-alone")
+async def _fanout(driver: Driver, session: aiohttp.ClientSession, bot_url: str, names: list[str],
+                  customers: int | None, rate_limit: int, concurrency: int, share: float, users: int,
+                  kind: str = "status") -> dict[str, Any]:
+    alone = await _lookups(driver, names, users=users, until=None, count=6, think_s=0.2,
+                           prefix=f"a:scale-alone-{kind}")
 
     async def scan() -> dict[str, Any]:
         async with session.post(f"{bot_url}/_bench/fanout", json={
-                "customers": customers, "concurrency": concurrency, "share": share}) as response:
+                "customers": customers, "concurrency": concurrency, "share": share, "kind": kind},
+                timeout=aiohttp.ClientTimeout(total=1800)) as response:
             return await response.json()
 
     task: asyncio.Task[dict[str, Any]] = asyncio.ensure_future(scan())
     await asyncio.sleep(0.5)  # the scan is under way before people start asking
-    during = await _lookups(driver, names, users=users, until=task, count=0, think_s=0.2, prefix="a:scale-during")
+    during = await _lookups(driver, names, users=users, until=task, count=0, think_s=0.2,
+                            prefix=f"a:scale-during-{kind}")
     scan_result = await task
     bound_s = scan_result["http_requests"] / (rate_limit / 60.0)
     return {
@@ -202,6 +218,16 @@ def table(result: dict[str, Any]) -> str:
         ("lookup p99 ms alone / during", f"{fo['lookups_alone']['p99_ms']} / {fo['lookups_during']['p99_ms']}"),
         ("bot peak RSS MB", result["bot_peak_rss_mb"]),
     ]
+    rn = result.get("renewals")
+    if rn is not None:
+        rows[-1:-1] = [
+            ("renewals (next 30 days): customers / requests", f"{rn['customers_scanned']} / {rn['http_requests']}"),
+            ("renewals wall / bound s", f"{rn['wall_s']} / {rn['bound_s']} ({rn['wall_over_bound']}x)"),
+            ("renewals 429s / failures / subscriptions found",
+             f"{rn['throttled']} / {len(rn['failures'])} / {rn['customers_with_suspended']} customers"),
+            ("lookup p50 ms alone / during renewals",
+             f"{rn['lookups_alone']['p50_ms']} / {rn['lookups_during']['p50_ms']}"),
+        ]
     head = (f"bench scale: {result['customers']} customers, {result['rate_limit_per_min']} requests/min, "
             f"seeded in {result['sandbox_seed_s']} s, {result['elapsed_s']} s, load "
             f"{result['machine']['load_avg_1m_before']} -> {result['machine']['load_avg_1m_after']}")

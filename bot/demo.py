@@ -66,7 +66,9 @@ async def run_demo(args: argparse.Namespace) -> int:
             print("Bot running (no chat). Connect `partnerbot chat` or the Agents Playground; Ctrl+C to stop.")
             await asyncio.Event().wait()
             return 0
-        print('Try: "show contoso subscriptions", "add 5 seats to Fabrikam\'s Business Premium", "help".')
+        print('Try: "show contoso subscriptions", "add 5 seats to Fabrikam\'s Business Premium", '
+              '"what renews this month?", "can I still cancel Contoso\'s Copilot?", '
+              '"at renewal drop Fabrikam\'s E3 to 10 seats", "help".')
         session = ChatSession(bot_url, find_identity(args.user), ask=_terminal_input,
                               out=lambda s: print(s, flush=True))
         try:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import ipaddress
 import json
 import logging
+import re
 import sys
 import uuid
 from typing import Any
@@ -139,6 +141,26 @@ def _without_surrogates(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
+def _valid_host(host: str) -> bool:
+    """An IP literal, or DNS labels (letters, digits, inner hyphens) whose punycode ("xn--") decodes."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    labels = host.rstrip(".").split(".")
+    if len(host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        return False
+    try:
+        host.encode("ascii").decode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.I)
+
+
 def service_url_problem(url: str) -> str | None:
     """Why a serviceUrl cannot be replied to, or None: the adapter builds a connector client from it."""
     if len(url) > MAX_SERVICE_URL_CHARS or not url.isascii() or any(c.isspace() or ord(c) < 32 for c in url):
@@ -150,6 +172,8 @@ def service_url_problem(url: str) -> str | None:
         return "the activity's 'serviceUrl' is not a URL"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "the activity's 'serviceUrl' must be an http or https URL"
+    if not _valid_host(parts.hostname):
+        return "the activity's 'serviceUrl' has no valid host name"
     if parts.username or parts.password:
         return "the activity's 'serviceUrl' must not carry credentials"
     return None
@@ -333,6 +357,9 @@ def create_app(
     adapter.on_turn_error = make_on_turn_error(handler)
     notifier = ProactiveNotifier(adapter, storage, settings.app_id)
     handler.notifier = notifier  # private replies (generated passwords) go to the requester's personal chat
+    hold = str(settings.env.get("PARTNERBOT_HOLD_AFTER_SECONDS") or "").strip()
+    if hold:  # a slow turn answers with a holding message after this long and posts its result when ready
+        handler.hold_after = float(hold) if float(hold) > 0 else None
     attach = getattr(engine, "attach_notifier", None)
     if callable(attach):  # optional: an engine that sends proactive messages (approvals) takes the notifier
         attach(notifier)

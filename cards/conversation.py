@@ -264,11 +264,14 @@ def confirmation_card(
     purchase: bool = False,
     locale: str = "en-US",
     context: Sequence[tuple[str, Any]] = (),
+    blocked: bool = False,
+    alternatives: Sequence[tuple[str, Mapping[str, Any]]] = (),
 ) -> dict[str, Any]:
     """The what-if: a summary, what it applies to (`context` facts: customer, product, price...), a
     Setting | Before | After table of what changes, warnings, and Confirm / Cancel.
 
-    Confirm sends {"pb":"confirm","flow"}; Cancel sends {"pb":"decline","flow"} (changes nothing).
+    Confirm sends {"pb":"confirm","flow"}; Cancel sends {"pb":"decline","flow"} (changes nothing). A `blocked`
+    change has no Confirm; `alternatives` are (title, {"pb":"run"} payload) buttons offered instead or beside.
     """
     card_title = title or t("confirm.title", locale)
     rows = [[c.label, format_value(c.before, locale), format_value(c.after, locale)] for c in changes[:MAX_CHANGES]]
@@ -287,8 +290,10 @@ def confirmation_card(
         *[text(n, subtle=True) for n in notes],
         text(t("confirm.purchase_note", locale), subtle=True) if purchase else None,
     ]
-    buttons = [submit(t("confirm.confirm", locale), actions.confirm(flow), style="positive"),
-               submit(t("confirm.cancel", locale), actions.decline(flow), skip_inputs=True)]
+    buttons = [] if blocked else [submit(t("confirm.confirm", locale), actions.confirm(flow), style="positive")]
+    buttons += [submit(title[:100], payload, style="positive" if blocked else None)
+                for title, payload in alternatives[:3]]
+    buttons.append(submit(t("confirm.cancel", locale), actions.decline(flow), skip_inputs=True))
     return adaptive_card(body, buttons, locale=locale, fallback_text=f"{card_title}: {summary}"[:500])
 
 

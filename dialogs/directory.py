@@ -31,6 +31,7 @@ class DirectoryCache:
         self._directory: CustomerDirectory | None = None
         self._names: dict[str, list[tuple[str, dict[str, Any]]]] = {}  # company_key -> (lower name, value)
         self._loaded_at = 0.0
+        self._customers: list[Any] = []
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -70,7 +71,15 @@ class DirectoryCache:
         directory, names = await asyncio.to_thread(_index, customers)
         # A listing cut at `limit` may miss a second customer of the same name: then the search API decides.
         self._directory, self._names = directory, (names if len(customers) < self._limit else {})
+        self._customers = customers if len(customers) < self._limit else []
         self._loaded_at = time.monotonic()
+
+    def customers(self) -> list[Any] | None:
+        """Every customer (client models), for a partner-wide scan that would otherwise list them again; None
+        when the directory is not loaded, cut at `limit` or older than `max_age` (then the scan lists them)."""
+        if not self._customers or time.monotonic() - self._loaded_at > self._max_age:
+            return None
+        return list(self._customers)
 
     def exact_customer(self, query: str) -> dict[str, Any] | None:
         """The customer a read may use without a search call: the one directory customer (at most `max_age`

@@ -45,6 +45,7 @@ from dialogs.resolve import (
     NotFound,
     Resolution,
     Resolved,
+    customer_value,
     resolve_customer,
     resolve_subscription,
     resolve_user,
@@ -52,7 +53,7 @@ from dialogs.resolve import (
 from dialogs.turn import InvokeResult, Reply, Turn
 from dialogs.uploads import UploadStore
 from intents.recognizer import RecognitionContext, Recognizer, RecognizerResult
-from partner_center import errors
+from partner_center import errors, shared_reads
 
 log = logging.getLogger(__name__)
 
@@ -350,7 +351,10 @@ class Engine:
             ctx = self._context(turn, flow)
             if op.kind in (Kind.CHANGE, Kind.PURCHASE) and not flow["confirmed"]:
                 return await self._ask_confirmation(ctx, slot, op, args)
-            return await self._execute(ctx, slot, op, args)
+            # A read may be answered from an identical read in flight or a few seconds old (another user's);
+            # a change, its preview and everything it resolves always read Partner Center.
+            with shared_reads.sharing(op.kind == Kind.READ):
+                return await self._execute(ctx, slot, op, args)
         except errors.ServiceUnreachableError:
             return self._unreachable(turn, slot)
         except errors.PartnerCenterError as exc:
@@ -367,6 +371,7 @@ class Engine:
                                         "roles": self.roles.roles_for(turn.user),
                                         "approvals": self.purchases,
                                         "audit": self.audit,  # read by audit.records
+                                        "directory": self.directory,  # partner-wide scans reuse its list
                                         "conversation_id": turn.conversation_id,
                                         "now": self.jobs.clock() if self.jobs is not None else utc_now(),
                                         "conversation_type": turn.conversation_type,
@@ -392,7 +397,7 @@ class Engine:
                 if remembered and self._context_fits(param, remembered, values):
                     values[param.name] = remembered
                     continue
-            if raw is None and param.type == ParamType.SUBSCRIPTION and "customer" in values:
+            if raw is None and param.type == ParamType.SUBSCRIPTION and param.required and "customer" in values:
                 raw = ""  # no name given: offer the customer's subscriptions as choices
             resolve = getattr(param, "resolve", None)  # a parameter with its own resolver (e.g. a catalog item)
             if callable(resolve) and (raw is not None or getattr(param, "resolve_empty", False)):
@@ -416,6 +421,11 @@ class Engine:
                 if isinstance(resolution, Resolved):
                     values[param.name] = resolution.value
                     continue
+                if param.type == ParamType.SUBSCRIPTION and isinstance(resolution, NotFound) and str(raw).strip():
+                    sibling = await self._sibling_with(param, str(raw), flow, values)
+                    if sibling is not None:
+                        values["customer"], values[param.name] = sibling
+                        continue
                 flow["raw"].pop(param.name, None)
                 return self._ask_choice(turn, flow, param, resolution)
             ok, value_or_error = _coerce(param, raw, locale)
@@ -479,6 +489,28 @@ class Engine:
             return resolution
         return await resolve_user(self.client, customer["id"], raw)
 
+    async def _sibling_with(self, param: Param, raw: str, flow: dict[str, Any], values: dict[str, Any]
+                            ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """"Contoso's Copilot" when Contoso Ltd has no Copilot but exactly one other customer whose name starts
+        with the typed name ("Contoso Pharma") has: that customer and subscription. Only for a typed customer
+        name (never one taken from the conversation); the search API decides who the candidates are."""
+        typed = flow["raw"].get("customer")
+        current = (values.get("customer") or {}).get("id")
+        if not isinstance(typed, str) or len(typed.strip()) < 3:
+            return None
+        try:
+            candidates = await self.client.customers.search(typed.strip()).to_list(6)
+        except errors.PartnerCenterError:
+            return None
+        found = []
+        for candidate in candidates[:5]:
+            if candidate.id == current:
+                continue
+            resolution = await resolve_subscription(self.client, candidate.id, raw, statuses=tuple(param.choices))
+            if isinstance(resolution, Resolved):
+                found.append((customer_value(candidate), {**resolution.value, "customer_id": candidate.id}))
+        return found[0] if len(found) == 1 else None
+
     def _ask_choice(self, turn: Turn, flow: dict[str, Any], param: Param, resolution: Resolution) -> list[Reply]:
         locale = turn.locale
         options = resolution.options if isinstance(resolution, Ambiguous) else resolution.suggestions
@@ -540,6 +572,8 @@ class Engine:
         if flow["user"] != turn.user.id:
             name = flow.get("user_name") or flow["user"]
             return [Reply(text=views.t("msg.not_your_card", turn.locale, name=name))]
+        if (flow.get("preview") or {}).get("blocked"):  # no Confirm was offered (e.g. a typed "yes")
+            return [Reply(text=views.t("engine.blocked_change", turn.locale))]
         if not await claim_flow(flow["id"]):
             # Another turn (a second click, a redelivery, another instance) is running it or already ran it.
             return [Reply(text=views.t("msg.card_inactive", turn.locale))]
@@ -673,7 +707,7 @@ def private_reply(text: str, locale: str) -> Reply:
 
 
 def _preview_dict(preview: Preview) -> dict[str, Any]:
-    return {"title": preview.title, "warning": preview.warning,
+    return {"title": preview.title, "warning": preview.warning, "blocked": preview.blocked,
             "rows": [[r.label, r.before, r.after] for r in preview.rows]}
 
 

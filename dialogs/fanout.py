@@ -92,11 +92,14 @@ async def scan_subscriptions(
     share: float = 0.9,
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
+    keep: Callable[[Any], bool] | None = None,
+    row: Callable[[Any], dict[str, Any]] | None = None,
 ) -> ScanResult:
     """Customers having subscriptions in `statuses`, scanning `customers` (objects with `id`/`company_name`)
     or, when None, the partner's customer list (first `limit`). Paced at the client limiter's rate, holding at
     most `share` of its window; with an explicit `rate_per_minute` instead, paced at `share` of that. A customer
-    whose call fails is reported in `failures`, not raised."""
+    whose call fails is reported in `failures`, not raised. `keep` (a predicate on a subscription) replaces the
+    status filter and `row` the default row, for scans by other criteria (renewal dates, scheduled changes)."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     if not 0 < share <= 1:
@@ -158,7 +161,8 @@ async def scan_subscriptions(
                 continue
             finally:
                 result.customers_scanned += 1
-            matching = tuple(_subscription_row(s) for s in subs if str(s.status).lower() in wanted)
+            wants = keep or (lambda s: str(s.status).lower() in wanted)
+            matching = tuple((row or _subscription_row)(s) for s in subs if wants(s))
             if matching:
                 name = customer.company_name or customer.domain or customer.id
                 result.hits.append(CustomerHit(customer.id, name, matching))

@@ -103,6 +103,12 @@ class Preview:
     rows: tuple[Row, ...]
     title: str | None = None
     warning: str | None = None
+    # Plain facts under the table (e.g. "inside the cancellation window: 5 seats refundable for 18 more hours").
+    notes: tuple[str, ...] = ()
+    # The change can't be made as asked (e.g. outside the new-commerce window): no Confirm, only the
+    # alternatives and Cancel. Each alternative is (button title, a {"pb":"run"} payload of another operation).
+    blocked: bool = False
+    alternatives: tuple[tuple[str, dict[str, Any]], ...] = ()
 
 
 @dataclass

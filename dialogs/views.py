@@ -133,7 +133,8 @@ def confirmation(op: Operation, preview: Preview, flow: dict[str, Any], locale: 
     changes = [Change(r.label, r.before, r.after) for r in preview.rows if r.before is not None]
     return conversation.confirmation_card(
         changes, context=context, flow=flow["id"], summary=op_heading(op.id, locale), title=preview.title,
-        warnings=[preview.warning] if preview.warning else (), purchase=op.kind == Kind.PURCHASE, locale=locale)
+        warnings=[preview.warning] if preview.warning else (), purchase=op.kind == Kind.PURCHASE, locale=locale,
+        notes=preview.notes, blocked=preview.blocked, alternatives=preview.alternatives)
 
 
 def partner_center_error(exc: PartnerCenterError, locale: str) -> dict[str, Any]:

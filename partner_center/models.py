@@ -344,12 +344,58 @@ class Subscription(Model):
     contract_type = choice("contractType", ContractType)
     order_id = text("orderId")
     refundable_quantity = integer("refundableQuantity.totalQuantity")
+    commitment_end_date_time = moment("commitmentEndDateTime")
+    scheduled_next_term_instructions = nested("scheduledNextTermInstructions", lambda: ScheduledNextTermInstructions)
+    refundable_details = nested_list("refundableQuantity.details", lambda: RefundableQuantityDetail)
+    promotion_id = text("promotionId")
 
     @property
     def catalog_item_parts(self) -> tuple[str, str, str] | None:
         """(product, sku, availability) when `offerId` is a modern catalog item id, else None."""
         parts = (self.offer_id or "").split(":")
         return (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
+
+
+class RefundableQuantityDetail(Model):
+    """Seats of one purchase/renewal/mid-term add that may still be removed, until when (api.md §23.2)."""
+
+    _repr_fields = ("quantity", "allowed_until")
+    quantity = integer("quantity")
+    allowed_until = moment("allowedUntilDateTime")
+
+
+class ScheduledNextTermInstructions(Model):
+    """A change scheduled for the next renewal (api.md §23.2, §23.4)."""
+
+    _repr_fields = ("product_id", "sku_id", "quantity")
+    product_id = text("product.productId")
+    sku_id = text("product.skuId")
+    availability_id = text("product.availabilityId")
+    billing_cycle = choice("product.billingCycle", BillingCycle)
+    term_duration = text("product.termDuration")
+    promotion_id = text("product.promotionId")
+    quantity = integer("quantity")
+    custom_term_end_date = moment("customTermEndDate")
+
+
+class TransitionEligibility(Model):
+    """A catalog item a subscription may move to (api.md §7.1 S14, §23.1 N8)."""
+
+    _repr_fields = ("catalog_item_id", "title")
+    catalog_item_id = text("catalogItemId")
+    title = text("title")
+
+    @property
+    def is_eligible(self) -> bool:
+        checks = self.raw.get("eligibilities")
+        return isinstance(checks, list) and any(isinstance(c, Mapping) and c.get("isEligible") for c in checks)
+
+    @property
+    def terms(self) -> list[tuple[str, str]]:
+        """(termDuration, billingCycle) pairs offered, when the service lists them."""
+        raw = self.raw.get("terms")
+        return [(str(t.get("duration") or ""), str(t.get("billingCycle") or "").lower())
+                for t in raw if isinstance(t, Mapping)] if isinstance(raw, list) else []
 
 
 # ------------------------------------------------------------------------------------------------- catalog

@@ -1,4 +1,5 @@
-"""client.subscriptions — api.md §7 (S1-S3, S5-S7) and the PATCH rules of §7.3."""
+"""client.subscriptions — api.md §7 (S1-S3, S5-S7, S14) and the PATCH rules of §7.3; changes scheduled for
+renewal per §23.4."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .long_running import Accepted, accepted_of
-from .models import Subscription, SubscriptionStatus
+from .models import Subscription, SubscriptionStatus, TransitionEligibility
 from .operations import Operations, api_path, quoted_etag
 from .paging import Pager
 from .transport import Response
@@ -122,6 +123,58 @@ class SubscriptionsOperations(Operations):
             raise ValueError("friendly_name must not be empty")
         return await self.update(customer_id, subscription_id, {"friendlyName": friendly_name.strip()},
                                  request_id=request_id, correlation_id=correlation_id, current=current)
+
+    async def schedule_change(
+        self, customer_id: str, subscription_id: str, *, quantity: int | None = None,
+        term_duration: str | None = None, billing_cycle: str | None = None, catalog_item_id: str | None = None,
+        custom_term_end_date: str | None = None, request_id: str | None = None, correlation_id: str | None = None,
+        current: Subscription | None = None,
+    ) -> Subscription:
+        """Schedule seats, term, billing cycle and/or SKU for the next renewal (§23.4 N3).
+
+        Unset values keep what the subscription has now (or what is already scheduled). The PATCH carries the
+        full subscription with `scheduledNextTermInstructions` and `autoRenewEnabled: true`, as documented.
+        """
+        if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1):
+            raise ValueError("quantity must be a positive integer")
+        if current is None:
+            current = await self.get(customer_id, subscription_id, correlation_id=correlation_id)
+        planned = current.scheduled_next_term_instructions
+        parts = (catalog_item_id or "").split(":") if catalog_item_id else list(current.catalog_item_parts or ())
+        if planned is not None and not catalog_item_id:
+            parts = [planned.product_id or "", planned.sku_id or "", planned.availability_id or ""]
+        if len(parts) != 3 or not all(parts):
+            raise ValueError("a change at renewal needs a new-commerce catalog item (PRODUCT:SKU:AVAILABILITY)")
+        product = {"productId": parts[0], "skuId": parts[1], "availabilityId": parts[2],
+                   "billingCycle": str(billing_cycle or (planned.billing_cycle if planned else None)
+                                       or current.billing_cycle or ""),
+                   "termDuration": term_duration or (planned.term_duration if planned else None)
+                   or current.term_duration or ""}
+        plan: dict[str, Any] = {"product": product,
+                                "quantity": quantity or (planned.quantity if planned else None) or current.quantity}
+        if custom_term_end_date:
+            plan["customTermEndDate"] = custom_term_end_date
+        return await self.update(customer_id, subscription_id,
+                                 {"scheduledNextTermInstructions": plan, "autoRenewEnabled": True},
+                                 request_id=request_id, correlation_id=correlation_id, current=current)
+
+    async def cancel_scheduled_change(
+        self, customer_id: str, subscription_id: str, *, request_id: str | None = None,
+        correlation_id: str | None = None, current: Subscription | None = None,
+    ) -> Subscription:
+        """Drop the change scheduled for renewal: `scheduledNextTermInstructions: null` (§23.1 N4, [I])."""
+        return await self.update(customer_id, subscription_id, {"scheduledNextTermInstructions": None},
+                                 request_id=request_id, correlation_id=correlation_id, current=current)
+
+    def transition_eligibilities(
+        self, customer_id: str, subscription_id: str, eligibility_type: str = "scheduled", *,
+        correlation_id: str | None = None,
+    ) -> Pager[TransitionEligibility]:
+        """SKUs the subscription may change to at renewal (`scheduled`) or now (`immediate`) (§7.1 S14, §23.1 N8)."""
+        if eligibility_type not in {"scheduled", "immediate"}:
+            raise ValueError("eligibility_type must be 'scheduled' or 'immediate'")
+        path = api_path("customers", customer_id, "subscriptions", subscription_id, "transitionEligibilities")
+        return self._pager(TransitionEligibility, path, {"eligibilityType": eligibility_type}, correlation_id)
 
     async def get_provisioning_status(
         self, customer_id: str, subscription_id: str, *, correlation_id: str | None = None

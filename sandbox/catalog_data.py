@@ -190,3 +190,10 @@ def skus_of(product_id: str) -> list[CatalogItem]:
 
 def legacy_offers() -> list[CatalogItem]:
     return [i for i in ITEMS if i.is_legacy]
+
+
+def by_catalog_item(product_id: str, sku_id: str) -> CatalogItem | None:
+    """The modern-catalog item of a product and SKU (case-insensitive), as scheduled instructions name it."""
+    product, sku = (product_id or "").strip().lower(), (sku_id or "").strip().lower()
+    return next((i for i in ITEMS if not i.is_legacy and i.product_id.lower() == product
+                 and i.sku_id.lower() == sku), None)

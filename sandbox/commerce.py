@@ -10,10 +10,10 @@ from typing import Any
 
 from sandbox.catalog_data import CatalogItem
 from sandbox.envelope import iso, link, new_guid, new_hex, parse_iso
+from sandbox.lifecycle import WINDOW, end_fields, open_window, renew_due, term_end
 
 FAR_FUTURE = "9999-12-10T00:00:00Z"
-REFUND_WINDOW = timedelta(days=7)  # new-commerce 168 h window for decreases and cancellation
-TERM_LENGTH = {"P1M": timedelta(days=30), "P1Y": timedelta(days=365), "P3Y": timedelta(days=365 * 3)}
+REFUND_WINDOW = WINDOW  # new-commerce 168 h window for decreases and cancellation (api.md §23.3)
 
 
 def new_etag(rng: random.Random | None = None) -> str:
@@ -91,9 +91,9 @@ def subscription_doc(item: CatalogItem, *, customer_id: str, subscription_id: st
                      parent_id: str | None = None, etag: str | None = None) -> dict[str, Any]:
     """A Subscription as api.md §7.2 describes it, consistent with the catalog item and purchase time."""
     cid, sid = customer_id.lower(), subscription_id.lower()
-    term_len = TERM_LENGTH.get(term)
     azure = item.product_type == "Azure"
-    commitment_end = FAR_FUTURE if (azure or term_len is None) else iso(created + term_len - timedelta(days=1))
+    last_day = None if azure else term_end(created, term)  # inclusive end date of the first term (§23.2)
+    commitment_end = FAR_FUTURE if last_day is None else iso(last_day)
     doc: dict[str, Any] = {
         "id": sid,
         "entitlementId": new_guid() if azure else None,
@@ -130,13 +130,10 @@ def subscription_doc(item: CatalogItem, *, customer_id: str, subscription_id: st
         doc["parentSubscriptionId"] = parent_id.lower()
         doc["links"]["parentSubscription"] = link(f"/customers/{cid}/subscriptions/{parent_id.lower()}")
     if item.is_nce:
-        until = created + REFUND_WINDOW
-        doc["commitmentEndDateTime"] = commitment_end
-        doc["cancellationAllowedUntilDate"] = iso(until)
+        doc["commitmentEndDateTime"] = (end_fields(last_day)["commitmentEndDateTime"] if last_day
+                                        else commitment_end)
         doc["billingCycleEndDate"] = iso(created + timedelta(days=30 if cycle == "monthly" else 365))
-        doc["refundOptions"] = [{"type": "Full", "expiresAt": iso(until)}]
-        doc["refundableQuantity"] = {"totalQuantity": quantity,
-                                     "details": [{"quantity": quantity, "allowedUntilDateTime": iso(until)}]}
+        open_window(doc, created, quantity)
         doc["attentionNeeded"] = False
         doc["actionTaken"] = False
         doc["actions"] = ["edit", "cancel"]
@@ -148,21 +145,12 @@ def subscription_doc(item: CatalogItem, *, customer_id: str, subscription_id: st
 
 def roll_terms(doc: dict[str, Any], now: datetime) -> dict[str, Any]:
     """A seeded subscription bought long ago as it stands at `now`: a live (active or suspended) subscription has
-    renewed term after term, so its commitment and billing-cycle ends are the first ones after `now`, never past."""
+    renewed term after term, so its commitment and billing-cycle ends are the first ones after `now`, never past
+    (the renewals themselves are sandbox.lifecycle.renew_due, also applied on every read)."""
     if doc.get("status") not in {"active", "suspended"}:
         return doc
+    renew_due(doc, now)  # the terms, renewals and windows of api.md §23 (sandbox.lifecycle)
     start = parse_iso(doc["effectiveStartDate"])
-    term_len = TERM_LENGTH.get(doc.get("termDuration", ""))
-    if term_len is not None and doc.get("commitmentEndDate") != FAR_FUTURE:
-        end = parse_iso(doc["commitmentEndDate"])
-        if end <= now:
-            terms = (now - start) // term_len + 1
-            end = start + terms * term_len - timedelta(days=1)
-            while end <= now:
-                end += term_len
-            doc["commitmentEndDate"] = iso(end)
-            if "commitmentEndDateTime" in doc:
-                doc["commitmentEndDateTime"] = iso(end)
     if "billingCycleEndDate" in doc:
         cycle_len = timedelta(days=30 if doc.get("billingCycle") == "monthly" else 365)
         end = parse_iso(doc["billingCycleEndDate"])
@@ -186,7 +174,9 @@ def parent_ok(addon: CatalogItem, parent: CatalogItem) -> bool:
 
 
 def refresh_subscription(doc: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """Time-dependent fields as of `now`: the refundable quantity only counts windows still open."""
+    """Time-dependent fields as of `now`: renewals (or expiry) due by then are applied (api.md §23.7 rule 6),
+    and the refundable quantity only counts windows still open."""
+    renew_due(doc, now)
     rq = doc.get("refundableQuantity")
     if isinstance(rq, dict):
         details = [d for d in rq.get("details", []) if parse_iso(d["allowedUntilDateTime"]) > now]

@@ -279,12 +279,16 @@ def _seed_subscriptions(ctx: SeedContext, customer: dict, name: str, rng: random
     ctx.orders[cid] = orders
 
 
+EXTRA_SEED_MODULES = ("sandbox.seed_extra", "sandbox.seed_commerce")
+
+
 def _run_extra_seeders(ctx: SeedContext, seed: int) -> None:
-    try:
-        importlib.import_module("sandbox.seed_extra")
-    except ModuleNotFoundError as exc:
-        if exc.name != "sandbox.seed_extra":
-            raise
+    for module in EXTRA_SEED_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
     for fn in list(_EXTRA_SEEDERS):
         ctx.rng = random.Random(f"{seed}:{fn.__module__}.{fn.__qualname__}")
         fn(ctx)

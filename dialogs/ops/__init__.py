@@ -5,6 +5,7 @@ from dialogs.ops import (  # noqa: F401
     accounts_changes,
     audit,
     billing,
+    commerce,
     conversation,
     customers,
     device_upload,

@@ -12,6 +12,13 @@ from dialogs.fresh import recent_subscription
 from dialogs.paging import ListPage, raw, take_page
 from dialogs.registry import Args, Outcome, Param, ParamType, Preview, Row, operation
 
+
+def window_notes(*args: Any, **kwargs: Any) -> Any:
+    """The new-commerce window facts for a preview (dialogs.ops.commerce; imported late, it imports us)."""
+    from dialogs.ops.commerce import window_notes as notes
+
+    return notes(*args, **kwargs)
+
 CUSTOMER = Param("customer", ParamType.CUSTOMER, from_context=True)
 SUBSCRIPTION = Param("subscription", ParamType.SUBSCRIPTION, from_context=True)
 ACTIVE_SUBSCRIPTION = Param("subscription", ParamType.SUBSCRIPTION, from_context=True, choices=("active",))
@@ -149,11 +156,13 @@ async def _preview_quantity(ctx: OperationContext, args: Args) -> Preview:
         warning = ctx.t("preview.quantity_below_one")
     elif target < current:
         warning = ctx.t("preview.quantity_decrease")
+    # New commerce: inside the 168-hour window or not, and what a mid-term change does to a scheduled one.
+    notes, blocked, alternatives, window_warning = window_notes(ctx, args["customer"]["id"], sub, target=target)
     return Preview(
         title=args["subscription"]["name"],
         rows=(Row(ctx.t("field.customer"), None, args["customer"]["name"]),
               Row(ctx.t("field.seats"), str(current), str(target))),
-        warning=warning,
+        warning=window_warning or warning, notes=notes, blocked=blocked, alternatives=alternatives,
     )
 
 
@@ -176,12 +185,18 @@ def _status_preview(target: str) -> Any:
     async def preview(ctx: OperationContext, args: Args) -> Preview:
         sub = await _current(ctx, args)
         warning = ctx.t("preview.cancel_warning") if target == "deleted" else None
+        notes: tuple[str, ...] = ()
+        blocked, alternatives = False, ()
+        if target == "deleted":
+            notes, blocked, alternatives, window_warning = window_notes(ctx, args["customer"]["id"], sub,
+                                                                        cancel=True)
+            warning = window_warning or warning
         return Preview(
             title=args["subscription"]["name"],
             rows=(Row(ctx.t("field.customer"), None, args["customer"]["name"]),
                   Row(ctx.t("field.status"), views.status_text(str(sub.status), ctx.locale),
                       views.status_text(target, ctx.locale))),
-            warning=warning,
+            warning=warning, notes=notes, blocked=blocked, alternatives=alternatives,
         )
 
     return preview

@@ -5,19 +5,26 @@ PATCH rules and codes: unknown 404 20003; stale If-Match 400 2055; deleted 400 2
 pending 409 800082; billingCycle change 400 2054; termDuration change 400 2006; quantity outside the SKU's
 min..max 400 2002; over the sandbox's 25 licences 400 800018; quantity change while suspended 400 800091;
 seat change not allowed (trial, Azure plan) 400 800095; new-commerce decrease beyond the refundable quantity
-(7-day window) 400 800090; cancel (`status: deleted`) of new commerce after 7 days 400 900117; legacy cancel or
+(168-hour window) 400 900214 (software: 400 800090); cancel (`status: deleted`) of new commerce after the
+168-hour window 400 900213 (api.md §23.3, §23.7 rule 3); legacy cancel or
 other status transitions 400 800096; add-on reactivation with inactive parent 409 27009; auto-renew not
 eligible (legacy, Azure plan) 400 800093. Suspending or cancelling a base subscription cascades to its add-ons.
+
+Scheduled changes (§23.4, §23.7 rules 4-7): `scheduledNextTermInstructions` set (validated by
+sandbox.lifecycle.parse_instructions) or `null` (dropped); any accepted mid-term change of quantity or status and
+turning auto-renew off drop it too. Renewals themselves happen on read (sandbox.lifecycle.renew_due).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 
 from sandbox import catalog_data as cat
+from sandbox import lifecycle
 from sandbox.commerce import REFUND_WINDOW, new_etag, refresh_subscription
 from sandbox.context import Sandbox, app_user_only, body_of
 from sandbox.envelope import collection, iso, json_response, parse_iso
@@ -98,9 +105,19 @@ def requested_changes(request: web.Request, current: dict[str, Any]) -> dict[str
     """Fields that differ from the stored subscription (the body is usually the full resource)."""
     body = body_of(request)
     if not body.has("quantity", "status", "autoRenewEnabled", "friendlyName", "billingCycle", "termDuration",
-                    "id", "offerId"):
+                    "id", "offerId", "scheduledNextTermInstructions"):
         raise invalid_input("The request body must be the subscription (with the properties to change).")
     changes: dict[str, Any] = {}
+    if "scheduledNextTermInstructions" in body:
+        plan = body.get("scheduledNextTermInstructions")
+        if plan is not None and not isinstance(plan, type(body)):
+            raise invalid_input("The property 'scheduledNextTermInstructions' must be an object or null.")
+        existing = current.get("scheduledNextTermInstructions")
+        if plan is None:
+            if existing:
+                changes["scheduledNextTermInstructions"] = None
+        elif not lifecycle.same_instructions(plan.raw, existing):
+            changes["scheduledNextTermInstructions"] = plan
     if "quantity" in body:
         quantity = body.int("quantity", required=True)
         if quantity != current["quantity"]:
@@ -165,12 +182,11 @@ def _apply_status(sb: Sandbox, sub: dict[str, Any], item: cat.CatalogItem | None
         if item is not None and item.is_legacy:
             raise bad_request(800096, "The status of this subscription cannot be changed to deleted; legacy "
                                       "licence-based subscriptions are suspended instead.")
-        until = sub.get("cancellationAllowedUntilDate")
-        if item is not None and item.is_nce and until and now > parse_iso(until):
-            raise bad_request(900117, "The subscription can no longer be cancelled: it is past the 7-day "
-                                      "(168 hours) cancellation window.")
+        if item is not None and item.is_nce and lifecycle.cancel_closed(sub, now):
+            raise lifecycle.window_error_cancel()
         sub["status"] = "deleted"
         sub["autoRenewEnabled"] = False
+        sub.pop("scheduledNextTermInstructions", None)
         if "refundableQuantity" in sub:
             sub["refundableQuantity"] = {"totalQuantity": 0, "details": []}
         return ["deleted"]
@@ -195,8 +211,7 @@ def _apply_quantity(sb: Sandbox, sub: dict[str, Any], item: cat.CatalogItem | No
         if quantity < old:
             decrease = old - quantity
             if decrease > rq["totalQuantity"]:
-                raise bad_request(800090, "Subscription quantity cannot be decreased: only "
-                                          f"{rq['totalQuantity']} licence(s) are within the 7-day window.")
+                raise lifecycle.window_error_reduce(rq["totalQuantity"])
             while decrease and details:  # newest windows are used first
                 last = details[-1]
                 take = min(decrease, last["quantity"])
@@ -208,7 +223,10 @@ def _apply_quantity(sb: Sandbox, sub: dict[str, Any], item: cat.CatalogItem | No
             details.append({"quantity": quantity - old, "allowedUntilDateTime": iso(now + REFUND_WINDOW)})
         rq["details"] = details
         rq["totalQuantity"] = sum(d["quantity"] for d in details)
+    if item.product_type == "Software" and quantity < old:
+        raise bad_request(800090, "Subscription quantity can't be decreased.")
     sub["quantity"] = quantity
+    sub.pop("scheduledNextTermInstructions", None)  # a mid-term change drops the scheduled one (§23.4)
     sub["_provisioningUntil"] = iso(sb.now() + timedelta(seconds=max(0.0, sb.config.provisioning_delay_s)))
 
 
@@ -237,6 +255,19 @@ async def update_subscription(request: web.Request) -> web.Response:
         if item is None or item.is_legacy or item.product_type == "Azure":
             raise bad_request(800093, "The subscription is not eligible to be auto-renewed.")
         sub["autoRenewEnabled"] = changes["autoRenewEnabled"]
+        if not sub["autoRenewEnabled"]:
+            sub.pop("scheduledNextTermInstructions", None)  # §23.7 rule 7
+    if "scheduledNextTermInstructions" in changes:
+        plan = changes["scheduledNextTermInstructions"]
+        if plan is not None and sub["status"] != "active":
+            raise invalid_input("A change can be scheduled for renewal only on an active subscription.")
+        if plan is None:
+            sub.pop("scheduledNextTermInstructions", None)
+        else:
+            others = [refresh_subscription(d.body, sb.now()) for d in sb.store.list("subscription", cid)]
+            sub["scheduledNextTermInstructions"] = lifecycle.parse_instructions(
+                plan, sub, item, max_licenses=sb.config.max_licenses_per_subscription,
+                auto_renew=bool(sub.get("autoRenewEnabled")), now=sb.now(), customer_subs=others)
     if "friendlyName" in changes:
         sub["friendlyName"] = changes["friendlyName"]
     del sub["_scope"]
@@ -249,7 +280,7 @@ async def update_subscription(request: web.Request) -> web.Response:
         sb.audit(request, resource_type="subscription", operation_type="update_subscription", customer_id=cid,
                  customer_name=name, old=old_doc, new=sub,
                  customized={"SubscriptionId": sub["id"],
-                             **{f"{k}": f"{before[k]} -> {sub.get(k)}" for k in changes}})
+                             **{f"{k}": f"{_short(before[k])} -> {_short(sub.get(k))}" for k in changes}})
     return json_response(sub, headers={"ETag": f'"{sub["attributes"]["etag"]}"'})
 
 
@@ -265,3 +296,29 @@ def _cascade(sb: Sandbox, cid: str, parent_id: str, target: str) -> None:
             child["autoRenewEnabled"] = False
         child["attributes"]["etag"] = new_etag()
         sb.store.put("subscription", child["id"], child, cid, child["offerName"])
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return value
+
+
+@routes.get("/v1/customers/{customer_id}/subscriptions/{subscription_id}/transitionEligibilities")
+async def transition_eligibilities(request: web.Request) -> web.Response:
+    """api.md §7.1 S14 / §23.1 N8: what the subscription may change to (`eligibilityType=scheduled` for renewal,
+    `immediate` for a mid-term transition; the sandbox offers the same upgrades for both, without itself for
+    immediate). Trials and non-NCE subscriptions get an empty list."""
+    sb, customer = settled_customer(request)
+    sub = load_subscription(sb, customer["id"], request.match_info["subscription_id"])
+    kind = (request.query.get("eligibilityType") or "immediate").strip().lower()
+    if kind not in {"immediate", "scheduled"}:
+        raise invalid_input("eligibilityType must be 'immediate' or 'scheduled'.")
+    item = cat.by_offer_id(sub["offerId"])
+    targets = lifecycle.scheduled_targets(item) if item is not None and sub["status"] == "active" else []
+    if kind == "immediate":
+        targets = [t for t in targets if t is not item]
+    items = [lifecycle.eligibility_item(t) for t in targets]
+    for entry in items:
+        entry["eligibilities"][0]["eligibilityType"] = kind.capitalize()
+    return json_response(collection(items, with_links=False))

@@ -55,11 +55,11 @@ async def test_quantity_patch_sends_the_full_resource_with_if_match(pc, wire):
     assert get.method == "GET" and patch.method == "PATCH"
     assert patch.sent_headers["if-match"] == f'"{sub.etag}"'
     assert (await pc.subscriptions.get(cid, sub.id)).quantity == 12
-    # the decrease of the 2 seats just added is inside the 7-day window; below that is not
+    # the decrease of the 2 seats just added is inside the 168-hour window; below that is not
     assert (await pc.subscriptions.set_quantity(cid, sub.id, 10)).quantity == 10
     with pytest.raises(errors.BadRequestError) as caught:
         await pc.subscriptions.set_quantity(cid, sub.id, 9)
-    assert caught.value.code == 800090
+    assert caught.value.code == 900214
 
 
 async def test_suspend_reactivate_rename_auto_renew_and_cancel(pc):

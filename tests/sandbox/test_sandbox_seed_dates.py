@@ -32,11 +32,14 @@ def test_seed_invariants_on_every_date(when: str) -> None:
     for sub in live:
         assert parse_iso(sub["creationDate"]) <= now
         if sub["commitmentEndDate"] != FAR_FUTURE:
-            end = parse_iso(sub["commitmentEndDate"])
-            assert now < end, (when, sub["offerName"], sub["commitmentEndDate"])
-            assert end - now <= {"P1M": timedelta(days=31), "P1Y": timedelta(days=366),
-                                 "P3Y": timedelta(days=3 * 366)}[sub["termDuration"]]
-            assert sub.get("commitmentEndDateTime", sub["commitmentEndDate"]) == sub["commitmentEndDate"]
+            # api.md §23.2: the end date is inclusive (the term ends at the end of that day, renewal the next day)
+            last_day = parse_iso(sub["commitmentEndDate"])
+            renews = last_day + timedelta(days=1)
+            assert now < renews, (when, sub["offerName"], sub["commitmentEndDate"])
+            assert renews - now <= {"P1M": timedelta(days=31), "P1Y": timedelta(days=366),
+                                    "P3Y": timedelta(days=3 * 366)}[sub["termDuration"]]
+            if "commitmentEndDateTime" in sub:
+                assert parse_iso(sub["commitmentEndDateTime"]) == renews - timedelta(seconds=1)
         if "billingCycleEndDate" in sub:
             assert parse_iso(sub["billingCycleEndDate"]) > now
     invoices = sorted((d.body for d in store.list("invoice", "")), key=lambda i: i["invoiceDate"])

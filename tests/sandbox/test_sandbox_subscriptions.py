@@ -55,19 +55,19 @@ async def test_quantity_bounds_and_sandbox_seat_cap(client: httpx.AsyncClient) -
 async def test_new_commerce_decrease_window(client: httpx.AsyncClient) -> None:
     cid, old = await _sub(client, "Contoso Ltd", "Microsoft Teams Essentials")  # bought 200 days ago
     r = await _patch(client, cid, old["id"], {"quantity": 9})
-    assert r.status_code == 400 and _code(r) == 800090
+    assert r.status_code == 400 and _code(r) == 900214
     assert (await _patch(client, cid, old["id"], {"quantity": 13})).status_code == 200
     assert (await _patch(client, cid, old["id"], {"quantity": 11})).status_code == 200  # within the 3 just added
     r = await _patch(client, cid, old["id"], {"quantity": 9})
-    assert r.status_code == 400 and _code(r) == 800090
+    assert r.status_code == 400 and _code(r) == 900214
     _, fresh = await _sub(client, "Contoso Ltd", "Microsoft 365 Business Premium")  # bought 3 days ago
     r = await _patch(client, cid, fresh["id"], {"quantity": 15})
     assert r.status_code == 200 and r.json()["quantity"] == 15
     await client.post("/_sandbox/clock", json={"advanceSeconds": 8 * 86400})
     r = await _patch(client, cid, fresh["id"], {"quantity": 14})
-    assert r.status_code == 400 and _code(r) == 800090
+    assert r.status_code == 400 and _code(r) == 900214
     r = await _patch(client, cid, fresh["id"], {"status": "deleted"})
-    assert r.status_code == 400 and _code(r) == 900117
+    assert r.status_code == 400 and _code(r) == 900213
 
 
 async def test_cancel_within_window_then_deleted_is_final(client: httpx.AsyncClient) -> None:
@@ -161,3 +161,27 @@ async def test_provisioning_status_pending_after_seat_change(client: httpx.Async
     assert (await client.get(url)).json()["status"] == "pending"
     await client.post("/_sandbox/clock", json={"advanceSeconds": 61})
     assert (await client.get(url)).json()["status"] == "success"
+
+
+async def test_scheduled_instructions_rules_when_the_client_is_bypassed(client: httpx.AsyncClient) -> None:
+    """api.md §23.7 rule 4: auto-renew must be on, only new commerce, product/quantity validated; null drops it."""
+    cid, sub = await _sub(client, "Fabrikam Inc", "Microsoft 365 E3")  # seeded: renews in 20 days
+    product_id, sku_id, availability_id = sub["offerId"].split(":")
+    plan = {"product": {"productId": product_id, "skuId": sku_id, "availabilityId": availability_id,
+                        "billingCycle": "monthly", "termDuration": "P1Y"}, "quantity": 10}
+    r = await _patch(client, cid, sub["id"], {"scheduledNextTermInstructions": plan, "autoRenewEnabled": False})
+    assert r.status_code == 400 and _code(r) == 800002
+    r = await _patch(client, cid, sub["id"], {"scheduledNextTermInstructions": "soon"})
+    assert r.status_code == 400 and _code(r) == 800002
+    r = await _patch(client, cid, sub["id"], {"scheduledNextTermInstructions": {**plan, "quantity": 0}})
+    assert r.status_code == 400 and _code(r) == 2002
+    unchanged = (await client.get(f"/v1/customers/{cid}/subscriptions/{sub['id']}")).json()
+    assert "scheduledNextTermInstructions" not in unchanged and unchanged["autoRenewEnabled"] is True
+    r = await _patch(client, cid, sub["id"], {"scheduledNextTermInstructions": plan})
+    assert r.status_code == 200 and r.json()["scheduledNextTermInstructions"]["quantity"] == 10
+    assert r.json()["quantity"] == 25
+    r = await _patch(client, cid, sub["id"], {"scheduledNextTermInstructions": None})
+    assert r.status_code == 200 and "scheduledNextTermInstructions" not in r.json()
+    legacy_cid, legacy = await _sub(client, "Adventure Works Cycles", "Exchange Online (Plan 1)")
+    r = await _patch(client, legacy_cid, legacy["id"], {"scheduledNextTermInstructions": plan})
+    assert r.status_code == 400 and _code(r) == 900244
