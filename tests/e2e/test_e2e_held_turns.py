@@ -22,7 +22,7 @@ def _registry() -> Registry:
 
     @registry.operation(SLOW, kind="read", params=[Param("what", required=False)])
     async def slow(ctx: OperationContext, args: dict[str, Any]) -> Outcome:
-        await asyncio.sleep(1.5)  # waiting for Partner Center (or for the client's rate limit)
+        await asyncio.sleep(3.0)  # waiting for Partner Center (or for the client's rate limit)
         return Outcome(message=f"Found {args.get('what') or 'it'}.")
 
     @registry.operation("none", kind="read", params=[])
@@ -41,7 +41,7 @@ async def test_slow_turn_answers_at_once_and_posts_the_result(shared_sandbox: Sa
         started = time.monotonic()
         status, _ = await bot.app.post(activity)
         answered = time.monotonic() - started
-        assert status in (200, 201) and answered < 1.2, answered
+        assert status in (200, 201) and answered < 2.5, answered  # long before the lookup's 3 s
         assert [c.text for c in bot.app.connector.calls if c.activity_id == activity["id"]] == [HOLDING]
         await handler.drain_later()
         posted = [c for c in bot.app.connector.calls if c.text == "Found the invoice."]
