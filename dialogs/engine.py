@@ -359,7 +359,7 @@ class Engine:
             return self._unreachable(turn, slot)
         except errors.PartnerCenterError as exc:
             slot["flow"] = None
-            return [Reply(card=views.partner_center_error(exc, locale))]
+            return [Reply(card=views.partner_center_error(exc, locale, op_id=op.id, values=flow.get("values")))]
 
     def _missing_role(self, turn: Turn, op: Operation) -> str | None:
         return None if op.role.value in self.roles.roles_for(turn.user) else op.role.value

@@ -136,3 +136,26 @@ async def test_auto_extend_off_declined_then_confirmed_and_ending_is_final(sandb
         done = await bot.click("Confirm")
         assert f"The GDAP relationship with {name} is ended" in done.screen, done.screen
         assert (await _relationships(sandbox.url, customer.id))[0].status is RelationshipStatus.TERMINATED
+
+
+async def test_a_user_operation_without_the_gdap_role_explains_and_offers_request_gdap():
+    from sandbox.config import SandboxConfig
+    from tests.e2e.e2e_support import SandboxThread
+
+    enforced = SandboxThread(SandboxConfig(port=0, customers=40, seed=42, gdap_enforced=True)).start()
+    try:
+        customers = await _customers(enforced.url)
+        covered, bare = customers[0].company_name, customers[7].company_name
+        async with Bot(enforced.url) as bot:
+            fine = await bot.say(f"show users of {covered}")
+            assert "GDAP access missing" not in fine.screen, fine.screen
+            denied = await bot.say(f"show users of {bare}")
+            assert "GDAP access missing" in denied.screen, denied.screen
+            said = " ".join(denied.screen.split())  # the terminal rendering wraps lines
+            assert f"your GDAP relationship with {bare} does not give you the Directory Readers role" in said, said
+            assert "Request GDAP" in denied.buttons and "900150" in denied.screen
+            asked = await bot.click("Request GDAP")
+            assert asked.has(f"New GDAP relationship with {bare}", "Directory Readers", "Confirm"), asked.screen
+        assert await _relationships(enforced.url, customers[7].id) == []
+    finally:
+        enforced.stop()
