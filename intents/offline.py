@@ -317,5 +317,15 @@ _PARTNER_CENTER_KEYS = {"<prod>", "<addonprod>", "<vm>", "<invoice>", "<srid>"}
 
 def _names_other_vendor(keys: list[str]) -> bool:
     """The request is about another vendor's product ("add seats to our Webex account", "create a deal in
-    Pipedrive for Contoso"): out of scope, even with a customer named, unless a Microsoft product is named too."""
-    return "<ext>" in keys and not _PARTNER_CENTER_KEYS.intersection(keys)
+    Pipedrive for Contoso"): out of scope, even with a customer named, unless a Microsoft product is named too.
+    The shape counts as much as the vocabulary: "our <name> …" / "我們的 <name>" with a name that is neither a
+    directory customer nor a Microsoft product is the partner's own tool, not a customer's subscription."""
+    if _PARTNER_CENTER_KEYS.intersection(keys):
+        return False
+    if "<ext>" in keys:
+        return True
+    for i, key in enumerate(keys[:-1]):
+        if keys[i + 1] == "<cap>" and (key in ("our", "my") or key == "的" and keys[max(0, i - 2):i] in
+                                       (["我", "們"], ["我"])):
+            return True
+    return False

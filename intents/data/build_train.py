@@ -98,12 +98,15 @@ REFERRALS = ["Adatum Copilot rollout", "Zenith Azure migration", "Parkview Teams
              "Bellows College Teams rollout"]
 RESELLERS = ["Skyline IT Services", "Pinnacle Resellers", "Bluewave Solutions", "Northern Tech Partners",
              "Orbit Cloud", "Redline Systems", "Kiwi IT Ltd", "Atlas Microsoft Partners"]
-# other vendors' products for the out-of-scope templates: a training part of intents.lexicon FOREIGN (every other
-# name, so tests can check names never trained on), as people write them
-VENDORS = ["Dropbox", "Webex", "Okta", "Linear", "Pipedrive", "Salesforce", "HubSpot", "Zendesk", "Workday",
-           "Expensify", "QuickBooks", "Xero", "DocuSign", "Asana", "Trello", "Jira", "Notion", "Figma", "Slack",
-           "Zoom", "BambooHR", "Gusto", "Mailchimp", "Shopify", "GoDaddy", "AWS", "Google Workspace", "Adobe",
-           "Canva", "ServiceNow", "Freshdesk", "Zoho", "Airtable", "LastPass", "Calendly", "Concur"]
+# other vendors' products for the out-of-scope templates: a training part of intents.lexicon FOREIGN, as people
+# write them. Left out on purpose: the vendors the held-out sets and the generalisation tests name (Dropbox, Webex,
+# Okta, Salesforce, Slack, Zoom, Egnyte, OneLogin, ClickUp …), so those measure names the classifier never saw.
+VENDORS = ["Box", "pCloud", "WeTransfer", "Backblaze", "GoToMeeting", "RingCentral", "Dialpad", "Aircall",
+           "Mattermost", "Telegram", "JumpCloud", "Bitwarden", "Dashlane", "Basecamp", "Wrike", "Smartsheet",
+           "Airtable", "Lucidchart", "Datadog", "PagerDuty", "Sentry", "Zoho", "Insightly", "SugarCRM", "Klaviyo",
+           "Marketo", "Intercom", "Kayako", "TOPdesk", "Autotask", "Gusto", "Rippling", "ADP", "Paychex",
+           "Paylocity", "Greenhouse", "FreshBooks", "Bill.com", "Pleo", "Coupa", "Tipalti", "Chargebee", "PandaDoc",
+           "Grammarly", "Evernote", "Todoist", "DigitalOcean", "Cloudflare", "Squarespace", "Shopify", "Citrix"]
 # invented product names: unknown to the recognizer, so it learns the shape of the request around a name
 BRANDS = ["Quillo", "Zorvik", "Taskly", "Brightdesk", "Veltra", "Cashly", "Hirebird", "Ledgerly", "Crewly",
           "Stackwise", "Fernbox", "Pingora", "Dealcraft", "Mintpad", "Routely", "Snapform", "Tallyo", "Kivra",
