@@ -12,6 +12,7 @@ from dialogs.ops import (  # noqa: F401
     devices,
     long_running,
     money,
+    notifications,
     orders,
     purchases,
     recon,
