@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -29,11 +30,13 @@ from bot.translate import (
     turn_from_activity,
     user_from_account,
 )
+from cards.text import t
 from dialogs import flow_store
 from dialogs.turn import ConversationEngine, Reply, Turn
 from partner_center import clock
 
 log = logging.getLogger(__name__)
+HOLD_AFTER_SECONDS = 3.0
 T = TypeVar("T")
 
 BOT_STATE = "partnerbot"  # the handler's own bookkeeping (welcome flag, recent activity ids)
@@ -58,6 +61,10 @@ class PartnerBotHandler(TeamsActivityHandler):
         self.storage: Storage = storage if storage is not None else conversation_state._storage
         # Flows: one item per member of a conversation (group chats), compare-and-set, never in conversation state.
         self.flows = flow_store.FlowStore(self.storage)
+        # A message turn not done after this many seconds answers with a holding message and posts its result
+        # proactively when ready (PARTNERBOT_HOLD_AFTER_SECONDS, default 3; None: always wait).
+        self.hold_after: float | None = HOLD_AFTER_SECONDS
+        self._later: set[asyncio.Future] = set()
         self._bot_state = conversation_state.create_property(BOT_STATE)
         self._profile = user_state.create_property(PROFILE_STATE)
         self._welcome_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -120,8 +127,46 @@ class PartnerBotHandler(TeamsActivityHandler):
         if turn.text is None and not turn.value and not turn.files:
             log.debug("ignoring a message with neither text nor value (conversation %s)", turn.conversation_id)
             return
-        replies = await self._run_engine(turn_context, turn, lambda state: self.engine.on_turn(turn, state))
+        work = asyncio.ensure_future(
+            self._run_engine(turn_context, turn, lambda state: self.engine.on_turn(turn, state)))
+        notifier = getattr(self, "notifier", None)
+        if notifier is None or self.hold_after is None:
+            replies = await work
+        else:
+            try:
+                replies = await asyncio.wait_for(asyncio.shield(work), self.hold_after)
+            except TimeoutError:
+                # Teams holds the POST open for ~15 s: answer now, post the result when it is ready.
+                await self.send_replies(turn_context, [Reply(text=t("state.holding", turn.locale))])
+                later = asyncio.ensure_future(self._post_later(work, turn, notifier))
+                self._later.add(later)
+                later.add_done_callback(self._later.discard)
+                return
         await self.send_replies(turn_context, replies)
+
+    async def _post_later(self, work: asyncio.Future, turn: Turn, notifier: Any) -> None:
+        """The replies of a turn that answered with a holding message, posted into its conversation."""
+        try:
+            replies = await work
+        except Exception:  # noqa: BLE001 - the request is gone: tell the user here, as the error handler would
+            error_id = uuid.uuid4().hex[:8]
+            log.exception("held turn failed [error id %s] conversation=%s", error_id, turn.conversation_id)
+            try:
+                await self.flows.end_flow(turn.conversation_id, turn.user.id)
+            except Exception:  # noqa: BLE001
+                log.warning("could not end the flow after a failed held turn", exc_info=True)
+            replies = [Reply(text=t("state.later_failed", turn.locale, error_id=error_id))]
+        # an update of an earlier card is sent as a new message: the original request has ended
+        fresh = [replace(r, replace_activity_id=None) for r in replies or []]
+        try:
+            await notifier.send_to_conversation(turn.conversation_id, fresh)
+        except Exception:  # noqa: BLE001
+            log.exception("could not post the result of a held turn to %s", turn.conversation_id)
+
+    async def drain_later(self) -> None:
+        """Wait for the results of held turns (tests, shutdown)."""
+        while self._later:
+            await asyncio.gather(*list(self._later), return_exceptions=True)
 
     async def send_replies(self, turn_context: TurnContext, replies: list[Reply]) -> list[str | None]:
         """Send (or, with `replace_activity_id`, update) each reply; returns the activity ids in order."""

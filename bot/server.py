@@ -357,6 +357,9 @@ def create_app(
     adapter.on_turn_error = make_on_turn_error(handler)
     notifier = ProactiveNotifier(adapter, storage, settings.app_id)
     handler.notifier = notifier  # private replies (generated passwords) go to the requester's personal chat
+    hold = str(settings.env.get("PARTNERBOT_HOLD_AFTER_SECONDS") or "").strip()
+    if hold:  # a slow turn answers with a holding message after this long and posts its result when ready
+        handler.hold_after = float(hold) if float(hold) > 0 else None
     attach = getattr(engine, "attach_notifier", None)
     if callable(attach):  # optional: an engine that sends proactive messages (approvals) takes the notifier
         attach(notifier)

@@ -50,8 +50,14 @@ def build_client(settings: Settings) -> PartnerCenterClient:
         # The Partner API and Graph want tokens of their own audience (api.md §23.0).
         extra = {"partner_api_credential": provider_from_env(env, resource=DEFAULT_PARTNER_API_URL),
                  "graph_credential": provider_from_env(env, resource=DEFAULT_GRAPH_URL)}
+    raw = str(env.get("PARTNERBOT_READ_SHARE_SECONDS") or "").strip()
+    try:
+        window = float(raw) if raw else 10.0
+    except ValueError:
+        raise ValueError(f"PARTNERBOT_READ_SHARE_SECONDS must be a number of seconds, not {raw!r}") from None
     return PartnerCenterClient(url, credential, partner_api_url=env.get("PARTNER_API_URL") or None,
-                               graph_url=env.get("GRAPH_URL") or None, **extra)  # type: ignore[arg-type]
+                               graph_url=env.get("GRAPH_URL") or None, shared_read_window=max(0.0, window),
+                               **extra)  # type: ignore[arg-type]
 
 
 def build_llm_tools(operations: Registry | None = None) -> list[ToolSpec]:

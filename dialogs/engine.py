@@ -53,7 +53,7 @@ from dialogs.resolve import (
 from dialogs.turn import InvokeResult, Reply, Turn
 from dialogs.uploads import UploadStore
 from intents.recognizer import RecognitionContext, Recognizer, RecognizerResult
-from partner_center import errors
+from partner_center import errors, shared_reads
 
 log = logging.getLogger(__name__)
 
@@ -353,12 +353,15 @@ class Engine:
             ctx = self._context(turn, flow)
             if op.kind in (Kind.CHANGE, Kind.PURCHASE) and not flow["confirmed"]:
                 return await self._ask_confirmation(ctx, slot, op, args)
-            return await self._execute(ctx, slot, op, args)
+            # A read may be answered from an identical read in flight or a few seconds old (another user's);
+            # a change, its preview and everything it resolves always read Partner Center.
+            with shared_reads.sharing(op.kind == Kind.READ):
+                return await self._execute(ctx, slot, op, args)
         except errors.ServiceUnreachableError:
             return self._unreachable(turn, slot)
         except errors.PartnerCenterError as exc:
             slot["flow"] = None
-            return [Reply(card=views.partner_center_error(exc, locale))]
+            return [Reply(card=views.partner_center_error(exc, locale, op_id=op.id, values=flow.get("values")))]
 
     def _missing_role(self, turn: Turn, op: Operation) -> str | None:
         role = op.role_for(turn.conversation_type)

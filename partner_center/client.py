@@ -33,6 +33,7 @@ from .referrals import ReferralsOperations
 from .resellers import ResellersOperations
 from .retry import RetryPolicy
 from .service_requests import ServiceRequestsOperations
+from .shared_reads import SharedReads
 from .subscriptions import SubscriptionsOperations
 from .transport import DEFAULT_BASE_URL, DEFAULT_GRAPH_URL, DEFAULT_PARTNER_API_URL, Pipeline
 from .usage import UsageOperations
@@ -61,6 +62,7 @@ class PartnerCenterClient:
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
         correlation_id: str | None = None,
+        shared_read_window: float = 10.0,
         partner_api_url: str | None = None,
         graph_url: str | None = None,
         partner_api_credential: _TokenProvider | None = None,
@@ -94,6 +96,9 @@ class PartnerCenterClient:
             base_url=graph_url, credential=graph_credential or credential, api_prefix=None,
             rate_limiter=RateLimiter(per_minute, 60.0) if per_minute else None, name="Microsoft Graph",
             **common)  # type: ignore[arg-type]
+        # Reads of read operations shared between users for `shared_read_window` s (partner_center/shared_reads.py)
+        for pipeline in (self._pipeline, self._partner_api, self._graph):
+            pipeline.shared_reads = SharedReads(shared_read_window)
         self.customers = CustomersOperations(self._pipeline)
         self.subscriptions = SubscriptionsOperations(self._pipeline)
         self.catalog = CatalogOperations(self._pipeline)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from . import errors
+from . import errors, shared_reads
 from .aiohttp_transport import STREAM_EXTENSION, AiohttpTransport
 from .rate_limit import RateLimiter
 from .retry import RetryPolicy
@@ -102,6 +102,8 @@ class Pipeline:
         self.rate_limiter = rate_limiter
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self._credential = credential
+        # Reads shared between turns inside `shared_reads.sharing()`; set by the client (None: never shared).
+        self.shared_reads: shared_reads.SharedReads | None = None
         # Without a transport of the caller's: aiohttp's pool, several times cheaper per call than httpcore's.
         self._http = httpx.AsyncClient(
             base_url=self.base_url, timeout=httpx.Timeout(timeout), transport=transport or AiohttpTransport(),
@@ -162,7 +164,32 @@ class Pipeline:
         request_id: str | None = None,
         correlation_id: str | None = None,
     ) -> Response:
-        """One logical call with retries. Raises a PartnerCenterError subclass on failure."""
+        """One logical call with retries. Raises a PartnerCenterError subclass on failure.
+
+        Inside `shared_reads.sharing()` an identical GET in flight or answered within the freshness window is
+        shared (see partner_center/shared_reads.py); a successful change clears what is shared."""
+        if method == "GET" and self.shared_reads is not None and self.shared_reads.window > 0 and shared_reads.active():
+            key = self.shared_reads.key(path, params, headers)
+            return await self.shared_reads.get(key, lambda: self._request(
+                method, path, params=params, json_body=json_body, headers=headers, request_id=request_id,
+                correlation_id=correlation_id))
+        response = await self._request(method, path, params=params, json_body=json_body, headers=headers,
+                                       request_id=request_id, correlation_id=correlation_id)
+        if method != "GET" and self.shared_reads is not None:
+            self.shared_reads.invalidate()
+        return response
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Response:
         request_id = request_id or new_request_id()
         correlation_id = correlation_id or self.correlation_id
         content = None if json_body is None else json.dumps(to_wire_value(json_body)).encode("utf-8")

@@ -10,6 +10,7 @@ from dialogs.ops import (  # noqa: F401
     customers,
     device_upload,
     devices,
+    gdap,
     long_running,
     money,
     notifications,

@@ -21,7 +21,7 @@ from bot import local_channel as lc
 from bot.chat import DEMO_USERS
 from bot.config import Settings
 from bot.local_channel import BOT_ACCOUNT, Identity, LocalConnector
-from bot.server import create_app
+from bot.server import HANDLER, create_app
 from dialogs.turn import ConversationEngine
 
 DANA: Identity = DEMO_USERS["dana"]
@@ -31,11 +31,14 @@ AVERY: Identity = DEMO_USERS["avery"]
 class BotApp:
     def __init__(self, engine: ConversationEngine, *, storage: Storage | None = None,
                  settings: Settings | None = None, conversation_id: str = "a:personal-dana",
-                 **app_options: Any) -> None:
+                 hold_after: float | None = None, **app_options: Any) -> None:
         self.engine = engine
         self.storage = storage if storage is not None else MemoryStorage()
         self.settings = settings or Settings(storage_kind="memory")
         self.conversation_id = conversation_id
+        # Tests wait for every answer within the request (a loaded machine must not turn a turn into a held one);
+        # tests of held turns set a limit (bot/handler.py hold_after).
+        self.hold_after = hold_after
         self.app_options = app_options  # create_app's keyword options (authenticator, connector_auth)
         self.connector = LocalConnector()
         self.app: web.Application | None = None
@@ -50,6 +53,7 @@ class BotApp:
     async def __aenter__(self) -> BotApp:
         await self.connector.start()
         self.app = create_app(self.settings, engine=self.engine, storage=self.storage, **self.app_options)
+        self.app[HANDLER].hold_after = self.hold_after
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
