@@ -32,6 +32,15 @@ class SubscriptionsOperations(Operations):
         path = api_path("customers", customer_id, "subscriptions")
         return self._pager(Subscription, path, {"order_id": order_id}, correlation_id)
 
+    def list_by_partner(
+        self, customer_id: str, partner_id: str, *, correlation_id: str | None = None
+    ) -> Pager[Subscription]:
+        """A customer's subscriptions sold through a reseller (indirect model), by its MPN id (§7.1 S4)."""
+        if not partner_id or not str(partner_id).strip():
+            raise ValueError("partner_id must not be empty")
+        path = api_path("customers", customer_id, "subscriptions")
+        return self._pager(Subscription, path, {"mpn_id": str(partner_id).strip()}, correlation_id)
+
     def list_addons(
         self, customer_id: str, subscription_id: str, *, correlation_id: str | None = None
     ) -> Pager[Subscription]:

@@ -385,3 +385,54 @@ def window_notes(ctx: OperationContext, customer_id: str, sub: Any, *, target: i
     if not blocked and state.scheduled is not None:
         notes.append(ctx.t("commerce.wipes_scheduled", plan=plan_text(state.scheduled, sub, ctx.locale)))
     return tuple(notes), blocked, tuple(alternatives), warning
+
+
+# ----------------------------------------------------------------------------------------------- by order / partner
+
+SUBSCRIPTION_ROWS = Table(
+    title="friendlyName|offerName",
+    columns=(Field("status", fmt=Fmt.ENUM, enum="subscription_status"),
+             Field("seats", "quantity", Fmt.NUMBER, labelled=True),
+             Field("renews", "commitmentEndDate", Fmt.DATE, labelled=True)),
+    action=Link.to("subscriptions.get", customer="customer.id", subscription="id"))
+
+
+@operation("subscriptions.by_order", kind="read", params=[CUSTOMER, Param("order")],
+           view=View(title_args=(("order", "order"),), table=SUBSCRIPTION_ROWS),
+           summary="subscriptions created by an order")
+async def by_order(ctx: OperationContext, args: Args) -> Outcome:
+    """api.md §7.1 S3; an unknown order is Partner Center's 404 20000, explained by the error card."""
+    order = args["order"].strip()
+    subs = await ctx.client.subscriptions.list_by_order(args["customer"]["id"], order).to_list()
+    return Outcome({"items": [raw(s) for s in subs], "order": order, "customer": args["customer"]})
+
+
+@operation("subscriptions.by_partner", kind="read", params=[CUSTOMER, Param("mpn_id")],
+           view=View(title_args=(("mpn", "mpn_id"),), table=SUBSCRIPTION_ROWS),
+           summary="a customer's subscriptions sold through a partner MPN id")
+async def by_partner(ctx: OperationContext, args: Args) -> Outcome:
+    """api.md §7.1 S4 (indirect resellers)."""
+    mpn = args["mpn_id"].strip()
+    subs = await ctx.client.subscriptions.list_by_partner(args["customer"]["id"], mpn).to_list()
+    return Outcome({"items": [raw(s) for s in subs], "mpn_id": mpn, "customer": args["customer"]})
+
+
+# ----------------------------------------------------------------------------------------------- provisioning
+
+PROVISIONING = View(
+    title_args=(("name", "subscription.name"),),
+    record=Record(fields=(
+        Field("customer", "customer.name"),
+        Field("provisioning", "state", Fmt.ENUM, enum="provisioning_status", always=True),
+        Field("seats", "quantity", Fmt.NUMBER),
+        Field("ends", "endDate", Fmt.DATE))))
+
+
+@operation("subscriptions.provisioning_status", kind="read", params=[CUSTOMER, SUBSCRIPTION], view=PROVISIONING,
+           summary="whether a subscription's seats are provisioned")
+async def provisioning_status(ctx: OperationContext, args: Args) -> Outcome:
+    """api.md §7.1 S7: `pending` while a seat change is being applied (refreshed about every 15 minutes)."""
+    status = await ctx.client.subscriptions.get_provisioning_status(args["customer"]["id"],
+                                                                    args["subscription"]["id"])
+    state = str(status.get("status") or "").lower()
+    return Outcome({**status, "state": state, "subscription": args["subscription"], "customer": args["customer"]})

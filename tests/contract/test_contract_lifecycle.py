@@ -163,3 +163,15 @@ async def test_schedule_change_needs_auto_renew_and_new_commerce(pc):
                   and s.offer_name == "Exchange Online (Plan 1)")
     with pytest.raises(ValueError):
         await pc.subscriptions.schedule_change(cust.id, legacy.id, quantity=4)
+
+
+async def test_list_by_partner_filters_by_mpn_id(pc, sandbox):
+    cid, sub = await _buy(pc, term="P1Y")
+    store = state(sandbox).store
+    doc = store.get("subscription", sub.id, cid)
+    doc["partnerId"] = "4847383"  # sold through an indirect reseller
+    store.put("subscription", sub.id, doc, cid, doc["offerName"])
+    assert [s.id for s in await pc.subscriptions.list_by_partner(cid, "4847383").to_list()] == [sub.id]
+    assert await pc.subscriptions.list_by_partner(cid, "1111111").to_list() == []
+    with pytest.raises(ValueError):
+        pc.subscriptions.list_by_partner(cid, " ")

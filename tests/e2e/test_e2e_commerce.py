@@ -166,3 +166,30 @@ async def test_renewal_rolls_the_end_date_forward_and_applies_the_change(synced:
     after = await sandbox.subscription("Fabrikam Inc", "Microsoft 365 E3")
     assert after["quantity"] == 10 and "scheduledNextTermInstructions" not in after
     assert after["commitmentEndDate"][:4] == str(int(before["commitmentEndDate"][:4]) + 1)
+
+
+async def test_subscriptions_by_order_and_by_partner(sandbox: SandboxThread):
+    e3 = await sandbox.subscription("Contoso Ltd", "Microsoft 365 E3")
+    async with Bot(sandbox.url) as bot:
+        seen = await bot.say(f"which subscriptions came from order {e3['orderId']} for Contoso Ltd")
+        assert seen.title == f"Subscriptions from order {e3['orderId']}"
+        assert "Microsoft 365 E3" in seen.screen and "Seats 15" in seen.screen
+        missing = await bot.say("which subscriptions came from order 0000deadbeef for Contoso Ltd")
+        assert missing.title == "Partner Center couldn't do that"
+        none = await bot.say("subscriptions for Contoso Ltd by MPN 4847383")
+        assert none.title == "Subscriptions sold through partner 4847383"
+        assert "Contoso Ltd has no subscriptions sold through partner 4847383." in none.screen
+
+
+async def test_provisioning_status_follows_a_seat_change(sandbox: SandboxThread):
+    async with httpx.AsyncClient(base_url=sandbox.url, timeout=10) as admin:
+        assert (await admin.post("/_sandbox/faults", json={"provisioningDelaySeconds": 600})).status_code == 200
+    async with Bot(sandbox.url) as bot:
+        ready = await bot.say("is Contoso's Teams Essentials provisioned")
+        assert ready.title == "Provisioning: Microsoft Teams Essentials"
+        assert facts(ready.card)["Provisioning"] == "Done: the seats are ready to use"
+        await bot.say("add 1 seat to Contoso's Teams Essentials")
+        await bot.click("Confirm")
+        pending = await bot.say("is Contoso's Teams Essentials provisioned")
+        shown = facts(pending.card)
+        assert shown["Provisioning"].startswith("In progress") and shown["Seats"] == "11"
