@@ -377,10 +377,7 @@ class Engine:
                                         "conversation_type": turn.conversation_type,
                                         "timezone": turn.timezone,
                                         "file_consent": turn.file_consent,
-                                        "uploads": self.uploads,
-                                        # bot storage (notification routes); None until jobs are bound to it
-                                        "storage": getattr(getattr(self.jobs, "store", None), "docs", None) and
-                                        self.jobs.store.docs.storage})
+                                        "uploads": self.uploads})
 
     async def _gather(self, turn: Turn, slot: dict[str, Any], op: Operation) -> list[Reply] | None:
         """Fill, resolve and validate every parameter; return the question to ask, or None when complete."""

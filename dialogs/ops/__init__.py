@@ -13,7 +13,6 @@ from dialogs.ops import (  # noqa: F401
     gdap,
     long_running,
     money,
-    notifications,
     orders,
     purchases,
     recon,
