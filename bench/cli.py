@@ -17,6 +17,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="mean pause between a user's messages in the paced phase (default 2000)")
     turns.add_argument("--customers", type=int, default=200, help="customers seeded into the sandbox")
     turns.add_argument("--json", action="store_true", help="print one JSON object with every figure")
+    turns.add_argument("--unpaced", action="store_true",
+                       help="only the unpaced phase: conversations x --lookups as fast as they come, above the "
+                            "--rate-limit Partner Center enforces (bench/unpaced.py)")
+    turns.add_argument("--lookups", type=int, default=20, help="lookups per conversation (--unpaced)")
+    turns.add_argument("--rate-limit", type=int, default=500, help="requests/min the sandbox enforces (--unpaced)")
     scale = sub.add_parser("scale", help="Partner Center calls per turn and a rate-limited fan-out at scale")
     scale.add_argument("--customers", type=int, default=10_000, help="customers seeded into the sandbox")
     scale.add_argument("--fanout-customers", type=int, default=1000, help="customers the fan-out scans")
@@ -32,7 +37,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def cli_main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    if args.bench == "turns":
+    if args.bench == "turns" and args.unpaced:
+        from bench.unpaced import run_unpaced, table
+
+        result = asyncio.run(run_unpaced(args.conversations, args.lookups, args.customers, args.rate_limit))
+    elif args.bench == "turns":
         from bench.turns import run_turns, table
 
         if args.conversations < 1:
