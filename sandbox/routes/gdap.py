@@ -239,6 +239,8 @@ def _filters(expression: str) -> list[tuple[str, str]]:
 @graph_route("GET", "")
 async def list_relationships(request: web.Request) -> web.Response:
     sandbox = sandbox_of(request)
+    if request.query.get("$filter") and not getattr(sandbox.config, "gdap_filter_supported", True):
+        raise _invalid("Invalid filter clause: filtering is not supported on this collection.")
     clauses = _filters(request.query.get("$filter", ""))
     rels = [advance(sandbox, d.body) for d in sandbox.store.list(REL_KIND)]
     kept = []

@@ -156,3 +156,15 @@ async def test_approve_endpoint_refuses_other_states(pc, sandbox):
     active = (await pc.gdap.list_relationships(status="active", top=1).first_page()).items[0]
     answer = await _approve(sandbox, active.id)
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalidRequest"
+
+
+async def test_filters_fall_back_to_client_side_when_graph_refuses_them(pc, sandbox, wire):
+    expected = [r.id for r in await pc.gdap.list_relationships(status="active").to_list()]
+    state(sandbox).config.gdap_filter_supported = False
+    wire.clear()
+    active = await pc.gdap.list_relationships(status="active", top=5).to_list()
+    assert [r.id for r in active] == expected
+    assert wire.log[0].status == 400 and all(e.status == 200 for e in wire.log[1:])
+    assert "filter" in wire.log[0].query and all("filter" not in e.query for e in wire.log[1:])
+    one = (await pc.gdap.list_relationships(customer_tenant_id=active[0].customer_tenant_id).to_list())
+    assert [r.id for r in one] == [active[0].id]
