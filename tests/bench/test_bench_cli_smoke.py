@@ -57,3 +57,14 @@ def test_bench_turns_unpaced_tiny_run_delivers_every_result(capsys):
     assert result["throttled_429"] == 0 and result["partner_center_calls"] > 0
     assert set(result["targets"]) == {"every_post_within_5s", "every_user_got_every_result",
                                       "partner_center_never_throttled"}
+
+
+def test_bench_recognizer_tiny_run_reports_every_figure(capsys):
+    assert cli_main(["recognizer", "--runs", "1", "--max-chars", "1000", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["lengths"] == [100, 1000] and result["understood_chars"] == 2000
+    assert {(r["shape"], r["chars"]) for r in result["rows"]} == {(s, n) for s in ("request", "hostile")
+                                                                  for n in (100, 1000)}
+    assert all(r["uncapped_us_per_char"] > 0 and r["served_ms"] > 0 and r["baseline_us_per_char"] > 0
+               for r in result["rows"])
+    assert result["served_ms_at_longest"] > 0
