@@ -13,6 +13,7 @@ from dialogs.ops import (  # noqa: F401
     gdap,
     long_running,
     money,
+    notifications,
     orders,
     purchases,
     recon,
