@@ -134,6 +134,15 @@ class GdapOperation(Model):
     operation_type = text("operationType")
 
 
+class GdapCustomer(Model):
+    _repr_fields = ("id", "display_name")
+    tenant_id = text("tenantId")
+    display_name = text("displayName")
+
+
+CUSTOMERS = "/v1.0/tenantRelationships/delegatedAdminCustomers"
+
+
 def _odata_quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -297,3 +306,13 @@ class GdapOperations(Operations):
                             correlation_id: str | None = None) -> GdapOperation:
         return await self._get(GdapOperation, _path(relationship_id, "operations", operation_id),
                                correlation_id=correlation_id)
+
+    def list_customers(self, *, correlation_id: str | None = None) -> Pager[GdapCustomer]:
+        """G13: the customers the partner holds an active GDAP relationship for."""
+        return self._pager(GdapCustomer, CUSTOMERS, None, correlation_id)
+
+    async def get_customer(self, tenant_id: str, *, correlation_id: str | None = None) -> GdapCustomer:
+        tenant = str(tenant_id or "").strip()
+        if not tenant:
+            raise ValueError("tenant id must not be empty")
+        return await self._get(GdapCustomer, f"{CUSTOMERS}/{quote(tenant, safe='')}", correlation_id=correlation_id)

@@ -168,3 +168,15 @@ async def test_filters_fall_back_to_client_side_when_graph_refuses_them(pc, sand
     assert "filter" in wire.log[0].query and all("filter" not in e.query for e in wire.log[1:])
     one = (await pc.gdap.list_relationships(customer_tenant_id=active[0].customer_tenant_id).to_list())
     assert [r.id for r in one] == [active[0].id]
+
+
+async def test_delegated_admin_customers_are_those_with_an_active_relationship(pc):
+    active = {r.customer_tenant_id for r in await pc.gdap.list_relationships(status="active").to_list()}
+    held = await pc.gdap.list_customers().to_list()
+    assert {c.tenant_id for c in held} == active and all(c.display_name for c in held)
+    one = await pc.gdap.get_customer(held[0].tenant_id)
+    assert one.display_name == held[0].display_name
+    bare = (await pc.customers.list().to_list())[7]  # seeded without a relationship
+    with pytest.raises(errors.NotFoundError) as missing:
+        await pc.gdap.get_customer(bare.id)
+    assert missing.value.code == "itemNotFound"

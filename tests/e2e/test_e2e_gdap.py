@@ -176,3 +176,11 @@ def test_which_403s_are_explained_as_a_missing_gdap_role(op_id, status, code, ex
     found = gdap_ops.missing_gdap_role(op_id, status, code, {"customer": customer})
     assert (found[1] if found else None) == expected
     assert gdap_ops.missing_gdap_role("users.list", 403, 900150, {}) is None  # no customer to name
+
+
+async def test_expiring_listing_in_zh_tw(shared_sandbox):
+    customers = await _customers(shared_sandbox.url)
+    async with Bot(shared_sandbox.url, locale="zh-TW") as bot:
+        seen = await bot.say("哪些GDAP關係快到期")
+    assert seen.has("GDAP 關係：30 天內到期", customers[1].company_name, customers[5].company_name), seen.screen
+    assert customers[2].company_name not in seen.screen  # expired already
