@@ -1,4 +1,4 @@
-"""`partnerbot bench turns|scale|recon [--json]`: run a benchmark, print a short table or one JSON object."""
+"""`partnerbot bench turns|scale|recon|recognizer [--json]`: run a benchmark, print a short table or one JSON object."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     recon = sub.add_parser("recon", help="a reconciliation export read by the bot's path vs a stdlib baseline")
     recon.add_argument("--lines", type=int, default=1_000_000, help="export lines (default 1,000,000)")
     recon.add_argument("--json", action="store_true", help="print one JSON object with every figure")
+    recognizer = sub.add_parser("recognizer", help="recognizer time per character, 100 to 28,000 characters")
+    recognizer.add_argument("--runs", type=int, default=3, help="best of this many runs per point (default 3)")
+    recognizer.add_argument("--max-chars", type=int, default=28_000, help="longest message measured (default 28000)")
+    recognizer.add_argument("--json", action="store_true", help="print one JSON object with every figure")
     return parser
 
 
@@ -48,6 +52,14 @@ def cli_main(argv: list[str]) -> int:
             print("partnerbot bench: --conversations must be at least 1", file=sys.stderr)
             return 2
         result = asyncio.run(run_turns(args.conversations, args.think_ms, args.customers))
+    elif args.bench == "recognizer":
+        from bench.recognizer import LENGTHS, run_recognizer, table
+
+        if not 1 <= args.runs <= 20 or not 100 <= args.max_chars <= 28_000:
+            print("partnerbot bench: --runs must be 1-20 and --max-chars 100-28000", file=sys.stderr)
+            return 2
+        lengths = tuple(n for n in LENGTHS if n < args.max_chars) + (args.max_chars,)
+        result = run_recognizer(lengths, args.runs)
     elif args.bench == "recon":
         from bench.recon import run_recon, table
 

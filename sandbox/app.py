@@ -54,6 +54,7 @@ ROUTE_MODULES = [
     "sandbox.routes.gdap",
     "sandbox.routes.devices",
     "sandbox.routes.documents",
+    "sandbox.routes.webhooks",
 ]
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}

@@ -436,3 +436,25 @@ async def provisioning_status(ctx: OperationContext, args: Args) -> Outcome:
                                                                     args["subscription"]["id"])
     state = str(status.get("status") or "").lower()
     return Outcome({**status, "state": state, "subscription": args["subscription"], "customer": args["customer"]})
+
+
+# ----------------------------------------------------------------------------------------------- support contact
+
+SUPPORT_CONTACT = View(
+    title_args=(("name", "subscription.name"),),
+    record=Record(fields=(
+        Field("customer", "customer.name"),
+        Field("support_name", "name", always=True),
+        Field("support_mpn", "supportMpnId"),
+        Field("support_tenant", "supportTenantId"))))
+
+
+@operation("subscriptions.support_contact", kind="read", params=[CUSTOMER, SUBSCRIPTION], view=SUPPORT_CONTACT,
+           summary="who supports a subscription")
+async def support_contact(ctx: OperationContext, args: Args) -> Outcome:
+    """api.md §7.1 S10. Changing it (S11) is for legacy licence-based subscriptions only: said for new commerce."""
+    cid, sid = args["customer"]["id"], args["subscription"]["id"]
+    contact = await ctx.client.subscriptions.get_support_contact(cid, sid)
+    sub = recent_subscription(cid, sid) or await ctx.client.subscriptions.get(cid, sid)
+    message = ctx.t("commerce.support_contact_nce") if (sub.product_type_id or "") == lifecycle.NCE else None
+    return Outcome({**contact, "subscription": args["subscription"], "customer": args["customer"]}, message=message)

@@ -239,6 +239,8 @@ def _filters(expression: str) -> list[tuple[str, str]]:
 @graph_route("GET", "")
 async def list_relationships(request: web.Request) -> web.Response:
     sandbox = sandbox_of(request)
+    if request.query.get("$filter") and not getattr(sandbox.config, "gdap_filter_supported", True):
+        raise _invalid("Invalid filter clause: filtering is not supported on this collection.")
     clauses = _filters(request.query.get("$filter", ""))
     rels = [advance(sandbox, d.body) for d in sandbox.store.list(REL_KIND)]
     kept = []
@@ -518,6 +520,35 @@ async def get_operation(request: web.Request) -> web.Response:
     if doc is None:
         raise GraphFailure(404, "itemNotFound", "The operation was not found.")
     return json_response(doc)
+
+
+# ---- customers the partner holds GDAP for (G13) ------------------------------------------------------------------
+
+def _gdap_customers(sandbox: Sandbox) -> list[dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for doc in sandbox.store.list(REL_KIND):
+        rel = advance(sandbox, doc.body)
+        customer = rel.get("customer") or {}
+        tenant = str(customer.get("tenantId") or "").lower()
+        if tenant and rel.get("status") in ("active", "expiring"):
+            out.setdefault(tenant, {"@odata.type": "#microsoft.graph.delegatedAdminCustomer", "id": tenant,
+                                    "tenantId": tenant, "displayName": customer.get("displayName") or ""})
+    return list(out.values())
+
+
+for _version_prefix in _VERSIONS:
+    @routes.get(f"{_version_prefix}/tenantRelationships/delegatedAdminCustomers")
+    async def list_gdap_customers(request: web.Request) -> web.Response:
+        return _collection(request, _gdap_customers(sandbox_of(request)), "delegatedAdminCustomers")
+
+    @routes.get(f"{_version_prefix}/tenantRelationships/delegatedAdminCustomers/{{tenant_id}}")
+    async def get_gdap_customer(request: web.Request) -> web.Response:
+        tenant = request.match_info["tenant_id"].lower()
+        found = [c for c in _gdap_customers(sandbox_of(request)) if c["tenantId"] == tenant]
+        if not found:
+            return graph_error(request, GraphFailure(404, "itemNotFound",
+                                                     "The partner holds no GDAP relationship for this customer."))
+        return json_response(found[0])
 
 
 # ---- sandbox control: the customer approves (§26.7 rule 5) -------------------------------------------------------

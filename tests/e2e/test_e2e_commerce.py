@@ -193,3 +193,11 @@ async def test_provisioning_status_follows_a_seat_change(sandbox: SandboxThread)
         pending = await bot.say("is Contoso's Teams Essentials provisioned")
         shown = facts(pending.card)
         assert shown["Provisioning"].startswith("In progress") and shown["Seats"] == "11"
+
+
+async def test_support_contact_says_new_commerce_cannot_change_it(shared_sandbox: SandboxThread):
+    async with Bot(shared_sandbox.url) as bot:
+        seen = await bot.say("who supports Contoso's E3")
+        assert seen.title == "Support contact: Microsoft 365 E3"
+        assert facts(seen.card)["Supported by"]
+        assert "change the support contact only on legacy licence-based subscriptions" in seen.screen
