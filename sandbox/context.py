@@ -88,7 +88,11 @@ class Sandbox:
             "attributes": {"objectType": "AuditRecord"},
         }
         self.store.add_audit(record)
-        hub = getattr(self, "webhooks", None)
+        hub = self.webhooks
+        if hub is None and self.store.get_meta("webhook_registration"):  # registered before a restart
+            from sandbox.webhooks import WebhookHub
+
+            hub = self.webhooks = WebhookHub(self)
         if hub is not None:  # a registered webhook hears of the change (api.md §27.4 rule 5)
             hub.on_audit(record, new)
         return record

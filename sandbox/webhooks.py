@@ -26,6 +26,7 @@ from cryptography.x509.oid import NameOID
 log = logging.getLogger("sandbox.webhooks")
 
 REGISTRATION_META = "webhook_registration"
+SIGNING_META = "webhook_signing"  # the sandbox's test CA and key: not a secret of anything real
 CERT_NAME = "pcnotifications-dispatch.cer"
 CA_NAME = "ca.cer"
 EVENT_NAMES = (
@@ -90,8 +91,22 @@ class WebhookHub:
     _lock: asyncio.Lock | None = None
 
     def signing(self) -> SigningIdentity:
+        """Made once and kept in the sandbox database, so a restarted sandbox signs with the same certificate."""
         if self.identity is None:
-            self.identity = SigningIdentity.generate(self.sandbox.now())
+            saved = self.sandbox.store.get_meta(SIGNING_META)
+            if saved:
+                data = json.loads(saved)
+                key = serialization.load_der_private_key(base64.b64decode(data["key"]), password=None)
+                assert isinstance(key, rsa.RSAPrivateKey)
+                self.identity = SigningIdentity(base64.b64decode(data["ca"]), base64.b64decode(data["cert"]), key)
+            else:
+                self.identity = SigningIdentity.generate(self.sandbox.now())
+                key_der = self.identity.key.private_bytes(serialization.Encoding.DER,
+                                                          serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption())
+                self.sandbox.store.set_meta(SIGNING_META, json.dumps(
+                    {k: base64.b64encode(v).decode() for k, v in
+                     (("ca", self.identity.ca_der), ("cert", self.identity.cert_der), ("key", key_der))}))
         return self.identity
 
     def registration(self) -> dict[str, Any] | None:
@@ -101,8 +116,8 @@ class WebhookHub:
     def save(self, registration: dict[str, Any] | None) -> None:
         if registration is None:
             self.sandbox.store.set_meta(REGISTRATION_META, "")
-        else:
-            self.sandbox.store.set_meta(REGISTRATION_META, json.dumps(registration))
+        else:  # the sandbox's own URL goes along: deliveries after a restart name the same certificate URL
+            self.sandbox.store.set_meta(REGISTRATION_META, json.dumps({**registration, "_base": self.base_url}))
 
     def on_audit(self, record: dict[str, Any], new: Any) -> None:
         """A state change in the sandbox: raise the event Partner Center would (§27.4 rule 5)."""
@@ -129,7 +144,7 @@ class WebhookHub:
             body = json.dumps(payload, separators=(",", ":")).encode()
             signature = f"Signature {self.signing().sign(body)}"
             headers = {"Content-Type": "application/json", "X-MS-Signature-Algorithm": "rsa-sha256",
-                       "X-MS-Certificate-Url": f"{self.base_url}/_cert/{CERT_NAME}"}
+                       "X-MS-Certificate-Url": f"{self.base_url or registration.get('_base', '')}/_cert/{CERT_NAME}"}
             headers["x-ms-signature" if registration.get("SignatureTokenToMsSignatureHeader") else
                     "Authorization"] = signature
             delay = 0.05

@@ -86,3 +86,28 @@ async def test_a_subscription_change_posts_one_card_and_forgeries_post_nothing(s
         await _settle(bot, sandbox)
         assert bot.app.connector.pending() == []
         assert len(bot.app.app[EVENTS].posted) == 1
+
+
+async def test_a_test_event_on_demand_reaches_a_personal_chat_once(sandbox: SandboxThread):
+    """Anyone may route events to their own chat; W5's test event arrives there as one card."""
+    async with Bot(sandbox.url) as bot:
+        asked = await bot.say("notify this chat about Partner Center test events", user=DANA)
+        assert "Test events" in asked.screen, asked.screen
+        await bot.click("Confirm", user=DANA)
+        hook = f"{bot.app.url}/api/partner-center/events"
+        async with httpx.AsyncClient(base_url=sandbox.url, headers=AUTH, timeout=10) as pc:
+            refused = await pc.post("/webhooks/v1/registration/validationEvents")
+            assert refused.status_code == 400  # no registration with test-created yet (§27.4 rule 3)
+            registered = await pc.post("/webhooks/v1/registration",
+                                       json={"WebhookUrl": hook, "WebhookEvents": ["test-created"]})
+            assert registered.status_code == 200, registered.text
+            again = await pc.post("/webhooks/v1/registration",
+                                  json={"WebhookUrl": hook, "WebhookEvents": ["test-created"]})
+            assert again.status_code == 409
+            sent = await pc.post("/webhooks/v1/registration/validationEvents")
+            assert sent.status_code == 200 and sent.json()["correlationId"]
+        await _settle(bot, sandbox)
+        posts = [_message(call) for call in bot.app.connector.pending()]
+        assert [p.call.conversation_id for p in posts] == ["a:personal-dana"]
+        assert "Partner Center: test event" in posts[0].screen
+        assert "events reach this conversation" in posts[0].screen
