@@ -127,12 +127,12 @@ class PartnerBotHandler(TeamsActivityHandler):
         if turn.text is None and not turn.value and not turn.files:
             log.debug("ignoring a message with neither text nor value (conversation %s)", turn.conversation_id)
             return
-        work = asyncio.ensure_future(
-            self._run_engine(turn_context, turn, lambda state: self.engine.on_turn(turn, state)))
         notifier = getattr(self, "notifier", None)
         if notifier is None or self.hold_after is None:
-            replies = await work
+            replies = await self._run_engine(turn_context, turn, lambda state: self.engine.on_turn(turn, state))
         else:
+            work = asyncio.ensure_future(
+                self._run_engine(turn_context, turn, lambda state: self.engine.on_turn(turn, state)))
             try:
                 replies = await asyncio.wait_for(asyncio.shield(work), self.hold_after)
             except TimeoutError:

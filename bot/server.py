@@ -40,6 +40,7 @@ from bot.jobs import poller_hooks
 from bot.proactive import ProactiveNotifier
 from bot.storage import close_storage, make_storage
 from bot.translate import message_invoke_body
+from bot.webhooks import mount as mount_events
 from dialogs.files import REQUEST_ORIGIN, FileService
 from dialogs.turn import ConversationEngine
 
@@ -388,6 +389,8 @@ def create_app(
         handler.file_consent = delivery.on_consent
         mount_files(app, delivery)
         app[FILES] = delivery
+
+    mount_events(app, settings, engine, storage, notifier)
 
     hooks = poller_hooks(engine)
     if hooks is not None:  # the background job poller runs while the app serves

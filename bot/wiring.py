@@ -14,6 +14,7 @@ from dialogs.directory import DirectoryCache
 from dialogs.engine import Engine
 from dialogs.files import FileService, FileSettings, file_sources
 from dialogs.jobs import JobService, JobSettings, job_kinds
+from dialogs.notifications import NotificationStore
 from dialogs.ops import purchases
 from dialogs.policy import AuditSink, RolePolicy
 from dialogs.registry import Registry, registry
@@ -120,6 +121,7 @@ def build_engine(settings: Settings, *, client: PartnerCenterClient | None = Non
         jobs=jobs,
         files=FileService(client, file_sources, settings=FileSettings.from_env(dict(settings.env))),
         uploads=UploadStore(storage),
+        notifications=NotificationStore(storage),
     )
 
 

@@ -347,6 +347,20 @@ def error_card(
     return adaptive_card(body, locale=locale, fallback_text=f"{card_title}: {message}"[:500])
 
 
+def missing_gdap_card(message: str, *, button: tuple[str, Mapping[str, Any]], code: Any = None,
+                      correlation_id: str | None = None, request_id: str | None = None,
+                      locale: str = "en-US") -> dict[str, Any]:
+    """A 403 for a missing GDAP role: which customer and role, and a button to request GDAP (api.md §26.6)."""
+    card_title = t("gdap.error.title", locale)
+    pairs = [(t("field.error_code", locale), str(code) if code not in (None, "") else None),
+             (t("field.correlation_id", locale), correlation_id or None),
+             (t("field.request_id", locale), request_id or None)]
+    body = [heading(card_title), text(shorten(message, 1500, locale), color="Warning"),
+            text(t("error.nothing_changed", locale), subtle=True), facts(pairs)]
+    return adaptive_card(body, [submit(button[0], button[1])], locale=locale,
+                         fallback_text=f"{card_title}: {message}"[:500])
+
+
 def explain_partner_center_error(status: int | None, code: Any, description: str | None,
                                  locale: str = "en-US") -> str:
     """Plain-language explanation: a known Partner Center code first, else the HTTP status, else the text."""

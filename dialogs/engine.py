@@ -96,6 +96,7 @@ class Engine:
         jobs: JobService | None = None,
         files: FileService | None = None,
         uploads: UploadStore | None = None,
+        notifications: Any = None,
     ) -> None:
         self.registry = registry
         self.client = client
@@ -107,6 +108,7 @@ class Engine:
         self.jobs = jobs
         self.files = files
         self.uploads = uploads
+        self.notifications = notifications  # dialogs.notifications.NotificationStore: events/digests per chat
 
     # ----- entry points -------------------------------------------------------------------------------
 
@@ -359,10 +361,11 @@ class Engine:
             return self._unreachable(turn, slot)
         except errors.PartnerCenterError as exc:
             slot["flow"] = None
-            return [Reply(card=views.partner_center_error(exc, locale))]
+            return [Reply(card=views.partner_center_error(exc, locale, op_id=op.id, values=flow.get("values")))]
 
     def _missing_role(self, turn: Turn, op: Operation) -> str | None:
-        return None if op.role.value in self.roles.roles_for(turn.user) else op.role.value
+        role = op.role_for(turn.conversation_type)
+        return None if role.value in self.roles.roles_for(turn.user) else role.value
 
     def _context(self, turn: Turn, flow: dict[str, Any]) -> OperationContext:
         return OperationContext(client=self.client, user=turn.user, locale=turn.locale, flow_id=flow["id"],
@@ -377,7 +380,8 @@ class Engine:
                                         "conversation_type": turn.conversation_type,
                                         "timezone": turn.timezone,
                                         "file_consent": turn.file_consent,
-                                        "uploads": self.uploads})
+                                        "uploads": self.uploads,
+                                        "notifications": self.notifications})
 
     async def _gather(self, turn: Turn, slot: dict[str, Any], op: Operation) -> list[Reply] | None:
         """Fill, resolve and validate every parameter; return the question to ask, or None when complete."""

@@ -152,6 +152,15 @@ class Operation:
     # A read's result as data (cards.view_spec.View), rendered by the one generic builder; `card` is for the few
     # results that need a hand-written card.
     view: View | None = None
+    # The role needed in a personal chat with the bot, when it differs from `role` (routing events into a
+    # channel needs admin; anyone may route them to themselves). The dispatcher applies it per conversation.
+    personal_role: Role | None = None
+
+    def role_for(self, conversation_type: str) -> Role:
+        """The role a request needs in this kind of conversation (personal | groupChat | channel)."""
+        if conversation_type == "personal" and self.personal_role is not None:
+            return self.personal_role
+        return self.role
 
     @property
     def available(self) -> bool:
@@ -246,6 +255,7 @@ class Registry:
         summary: str = "",
         page_size: int = 10,
         view: View | None = None,
+        personal_role: Role | str | None = None,
         replace: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Decorator: declare the operation `op_id` with the decorated coroutine as its handler."""
@@ -265,6 +275,7 @@ class Registry:
                     summary=summary,
                     page_size=page_size,
                     view=view,
+                    personal_role=Role(personal_role) if personal_role else None,
                 ),
                 replace=replace,
             )

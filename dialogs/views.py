@@ -137,7 +137,22 @@ def confirmation(op: Operation, preview: Preview, flow: dict[str, Any], locale: 
         notes=preview.notes, blocked=preview.blocked, alternatives=preview.alternatives)
 
 
-def partner_center_error(exc: PartnerCenterError, locale: str) -> dict[str, Any]:
+def partner_center_error(exc: PartnerCenterError, locale: str, *, op_id: str = "",
+                         values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The error card; a 403 on a user/licence/role operation for a customer names the GDAP role that is missing
+    and offers "Request GDAP" (gdap.create_relationship for that customer and role)."""
+    from dialogs.ops.gdap import missing_gdap_role
+
+    missing = missing_gdap_role(op_id, exc.status, exc.code, dict(values or {})) if op_id else None
+    if missing is not None:
+        customer, role = missing
+        message = t("gdap.error.missing_role", locale, customer=customer.get("name") or customer["id"], role=role,
+                    operation=op_title(op_id, locale))
+        button = (t("gdap.msg.request_button", locale),
+                  actions.run("gdap.create_relationship", {"customer": customer["id"], "role": role}))
+        return conversation.missing_gdap_card(message, button=button, code=exc.code,
+                                              correlation_id=exc.correlation_id, request_id=exc.request_id,
+                                              locale=locale)
     return conversation.partner_center_error_card(
         status=exc.status, code=exc.code, description=exc.description, correlation_id=exc.correlation_id,
         request_id=exc.request_id, locale=locale)

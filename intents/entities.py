@@ -72,6 +72,13 @@ def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
     return a_start < b_end and b_start < a_end
 
 
+def _coverage(length: int, found: list) -> bytearray:
+    covered = bytearray(length + 1)
+    for f in found:
+        covered[f.start:f.end] = b"\x01" * (f.end - f.start)
+    return covered
+
+
 class _Spans(list):
     """The spans found so far, which never overlap, with an O(log n) overlap test (a scan per test was
     quadratic in a message full of ids or addresses)."""
@@ -142,12 +149,13 @@ def analyse(text: str, directory: CustomerDirectory | None) -> Analysis:
         for c in directory.find_mentions(text, tokens):
             if spans.free(c.start, c.end) or (c.start, c.end) in domains:
                 customers.append(c)
+    # characters covered by customers / products: overlap tests in O(span) instead of a scan of all of them
+    by_customer = _coverage(len(text), customers)
     products = [p for p in product_matcher().find(text, tokens)
-                if free_of_spans(p.start, p.end)
-                and all(not _overlaps(p.start, p.end, c.start, c.end) for c in customers)]
+                if free_of_spans(p.start, p.end) and not any(by_customer[p.start:p.end])]
     roles = [r for r in role_matcher().find(text, tokens) if free_of_spans(r.start, r.end)]
+    by_product = _coverage(len(text), products)
     numbers = [n for n in find_numbers(text)
                if free_of_spans(n.start, n.end)
-               and all(not _overlaps(n.start, n.end, p.start, p.end) for p in products)
-               and all(not _overlaps(n.start, n.end, c.start, c.end) for c in customers)]
+               and not any(by_product[n.start:n.end]) and not any(by_customer[n.start:n.end])]
     return Analysis(text, tokens, customers, products, roles, numbers, list(spans))

@@ -11,6 +11,7 @@ domains, numbers, dates) stay with the rules; `quantity` is never tagged (it is 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Any
 
 from intents.classifier import Perceptron
@@ -40,15 +41,14 @@ def _marks(analysis: Analysis) -> list[tuple[int, int, str]]:
 
 def _gazetteer(analysis: Analysis) -> list[str]:
     """One mark per token: "cust-B", "prod-I", ... or "-"."""
-    out = []
-    marks = _marks(analysis)
-    for tok in analysis.tokens:
-        tag = "-"
-        for start, end, kind in marks:
-            if start <= tok.start < end:
-                tag = f"{kind}-{'B' if tok.start == start else 'I'}"
-                break
-        out.append(tag)
+    tokens = analysis.tokens
+    starts = [t.start for t in tokens]
+    out = ["-"] * len(tokens)
+    # the first mark (in list order) that covers a token wins: apply them last to first; each mark visits only
+    # the tokens it covers (a scan of every mark per token was quadratic on long messages)
+    for start, end, kind in reversed(_marks(analysis)):
+        for i in range(bisect_left(starts, start), bisect_left(starts, end)):
+            out[i] = f"{kind}-{'B' if starts[i] == start else 'I'}"
     return out
 
 

@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from . import errors
 from .models import Model, choice, moment, text
 from .operations import Operations
-from .paging import Pager
+from .paging import Page, Pager
 
 BASE = "/v1.0/tenantRelationships/delegatedAdminRelationships"
 APPROVAL_LINK = "https://admin.microsoft.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/{id}"
@@ -133,6 +134,15 @@ class GdapOperation(Model):
     operation_type = text("operationType")
 
 
+class GdapCustomer(Model):
+    _repr_fields = ("id", "display_name")
+    tenant_id = text("tenantId")
+    display_name = text("displayName")
+
+
+CUSTOMERS = "/v1.0/tenantRelationships/delegatedAdminCustomers"
+
+
 def _odata_quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -153,19 +163,54 @@ def _path(*segments: str) -> str:
     return "/".join([BASE, *parts])
 
 
+class _FilterFallbackPager(Pager[GdapRelationship]):
+    """Sends `$filter`; when Graph answers 400 to it (its filterable properties are undocumented, api.md §26.1),
+    lists without the filter and keeps the matching relationships itself."""
+
+    def __init__(self, operations: Operations, params: dict[str, Any], wanted: dict[str, str],
+                 correlation_id: str | None) -> None:
+        super().__init__(operations._pipeline, BASE, GdapRelationship.from_wire, params=params,
+                         correlation_id=correlation_id)
+        self._wanted = wanted
+        self._client_side = False
+
+    async def first_page(self) -> Page[GdapRelationship]:
+        if "$filter" in self._params and not self._client_side:
+            try:
+                return await super().first_page()
+            except errors.BadRequestError:
+                self._client_side = True
+                self._params.pop("$filter")
+        return await super().first_page()
+
+    def _keep(self, rel: GdapRelationship) -> bool:
+        status, tenant = self._wanted.get("status"), self._wanted.get("customer_tenant_id")
+        return ((not status or str(rel.raw.get("status") or "").lower() == status.lower())
+                and (not tenant or (rel.customer_tenant_id or "").lower() == tenant.lower()))
+
+    def _parse(self, body: Any) -> Page[GdapRelationship]:
+        page = super()._parse(body)
+        if self._client_side:
+            page.items = [item for item in page.items if self._keep(item)]
+        return page
+
+
 class GdapOperations(Operations):
     def list_relationships(self, *, status: str | None = None, customer_tenant_id: str | None = None,
                            top: int | None = 100, correlation_id: str | None = None) -> Pager[GdapRelationship]:
-        """G1; `status` and `customer_tenant_id` become `$filter` clauses (§26.1)."""
+        """G1; `status` and `customer_tenant_id` become `$filter` clauses, applied here when Graph refuses the
+        filter (§26.1)."""
         clauses = []
         if status:
             clauses.append(f"status eq {_odata_quote(status)}")
         if customer_tenant_id:
             clauses.append(f"customer/tenantId eq {_odata_quote(customer_tenant_id)}")
         params: dict[str, Any] = {"$top": top} if top else {}
-        if clauses:
-            params["$filter"] = " and ".join(clauses)
-        return self._pager(GdapRelationship, BASE, params, correlation_id)
+        if not clauses:
+            return self._pager(GdapRelationship, BASE, params, correlation_id)
+        params["$filter"] = " and ".join(clauses)
+        wanted = {"status": status or "", "customer_tenant_id": customer_tenant_id or ""}
+        return _FilterFallbackPager(self, params, wanted, correlation_id)
 
     async def get_relationship(self, relationship_id: str, *,
                                correlation_id: str | None = None) -> GdapRelationship:
@@ -261,3 +306,13 @@ class GdapOperations(Operations):
                             correlation_id: str | None = None) -> GdapOperation:
         return await self._get(GdapOperation, _path(relationship_id, "operations", operation_id),
                                correlation_id=correlation_id)
+
+    def list_customers(self, *, correlation_id: str | None = None) -> Pager[GdapCustomer]:
+        """G13: the customers the partner holds an active GDAP relationship for."""
+        return self._pager(GdapCustomer, CUSTOMERS, None, correlation_id)
+
+    async def get_customer(self, tenant_id: str, *, correlation_id: str | None = None) -> GdapCustomer:
+        tenant = str(tenant_id or "").strip()
+        if not tenant:
+            raise ValueError("tenant id must not be empty")
+        return await self._get(GdapCustomer, f"{CUSTOMERS}/{quote(tenant, safe='')}", correlation_id=correlation_id)

@@ -185,6 +185,14 @@ class SubscriptionsOperations(Operations):
         path = api_path("customers", customer_id, "subscriptions", subscription_id, "transitionEligibilities")
         return self._pager(TransitionEligibility, path, {"eligibilityType": eligibility_type}, correlation_id)
 
+    async def get_support_contact(
+        self, customer_id: str, subscription_id: str, *, correlation_id: str | None = None
+    ) -> dict[str, Any]:
+        """Who supports the subscription: `{supportTenantId, supportMpnId, name}` (§7.1 S10, App+User)."""
+        path = api_path("customers", customer_id, "subscriptions", subscription_id, "supportcontact")
+        response = await self._call("GET", path, correlation_id=correlation_id)
+        return dict(response.body) if isinstance(response.body, Mapping) else {}
+
     async def get_provisioning_status(
         self, customer_id: str, subscription_id: str, *, correlation_id: str | None = None
     ) -> dict[str, Any]:

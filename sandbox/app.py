@@ -23,6 +23,7 @@ from sandbox.config import SandboxConfig
 from sandbox.context import SANDBOX_KEY, Sandbox
 from sandbox.errors import ApiError, GatewayError
 from sandbox.faults import FaultInjector
+from sandbox.routes.gdap import gdap_enforcement
 from sandbox.store import Store, StoredResponse
 
 log = logging.getLogger("sandbox")
@@ -53,6 +54,7 @@ ROUTE_MODULES = [
     "sandbox.routes.gdap",
     "sandbox.routes.devices",
     "sandbox.routes.documents",
+    "sandbox.routes.webhooks",
 ]
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -289,7 +291,8 @@ def create_app(config: SandboxConfig | None = None, store: Store | None = None) 
     store = store or Store(config.db_path)
     sandbox = Sandbox(config, store)
     app = web.Application(
-        middlewares=[headers_and_errors, fault_injection, authenticate, parse_body, idempotency],
+        middlewares=[headers_and_errors, fault_injection, authenticate, parse_body, gdap_enforcement,
+                     idempotency],
         client_max_size=config.max_body_bytes + 1,
     )
     app[SANDBOX_KEY] = sandbox

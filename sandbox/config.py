@@ -63,6 +63,10 @@ class SandboxConfig:
     # money (api.md §25): reconciliation exports finish this long after the POST (sandbox clock); files split at
     # this many lines
     recon_delay_s: float = 0.0
+    # §26.7 rule 9: user/licence/role calls need a GDAP role on the customer (403 900150 without one)
+    gdap_enforced: bool = False
+    # §26.1: the docs don't list filterable properties; False answers any G1 $filter with 400 (client falls back)
+    gdap_filter_supported: bool = True
     recon_retry_after_s: int = 10  # Retry-After of a running export (at most; less when it finishes sooner)
     recon_lines_per_blob: int = 50_000
     blob_dir: str = ""  # where export files are written ("" = a temporary directory per app)

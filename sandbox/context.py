@@ -49,6 +49,7 @@ class Sandbox:
         self.store = store
         self.clock_offset = timedelta(0)
         self.busy_carts: set[str] = set()  # carts being checked out right now (409 800064)
+        self.webhooks: Any = None  # sandbox.webhooks.WebhookHub, made by the first /webhooks or /_cert request
 
     def now(self) -> datetime:
         return clock.now() + self.clock_offset
@@ -87,6 +88,13 @@ class Sandbox:
             "attributes": {"objectType": "AuditRecord"},
         }
         self.store.add_audit(record)
+        hub = self.webhooks
+        if hub is None and self.store.get_meta("webhook_registration"):  # registered before a restart
+            from sandbox.webhooks import WebhookHub
+
+            hub = self.webhooks = WebhookHub(self)
+        if hub is not None:  # a registered webhook hears of the change (api.md §27.4 rule 5)
+            hub.on_audit(record, new)
         return record
 
 

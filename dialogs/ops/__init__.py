@@ -14,6 +14,7 @@ from dialogs.ops import (  # noqa: F401
     gdap,
     long_running,
     money,
+    notifications,
     orders,
     purchases,
     recon,

@@ -8,6 +8,7 @@ from dialogs.ops import recon
 from dialogs.paging import ListPage, raw, take_page
 from dialogs.periods import parse_period
 from dialogs.registry import Args, Outcome, Param, operation
+from partner_center import errors
 
 _TOTAL = Field("total_charges", "totalCharges", Fmt.MONEY, currency="currencyCode|currency")
 INVOICE_LIST = View(table=Table(
@@ -78,7 +79,10 @@ async def invoice_line_items(ctx: OperationContext, args: Args) -> Outcome:
     page = int(ctx.extras.get("page", 0))
     customer = (args.get("customer") or "").lower()
     if page == 0 and not customer:
-        found = await ctx.client.invoices.get(invoice_id)
+        try:
+            found = await ctx.client.invoices.get(invoice_id)
+        except errors.NotFoundError:
+            return Outcome(message=ctx.t("money.invoice.unknown", invoice=invoice_id))
         start = found.billing_period_start_date
         if found.invoice_type == "OneTime" and recon.uses_v2(start.date() if start else None):
             label = recon.month_label(start.date(), ctx.locale) if start else ""

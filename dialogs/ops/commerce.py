@@ -415,3 +415,46 @@ async def by_partner(ctx: OperationContext, args: Args) -> Outcome:
     mpn = args["mpn_id"].strip()
     subs = await ctx.client.subscriptions.list_by_partner(args["customer"]["id"], mpn).to_list()
     return Outcome({"items": [raw(s) for s in subs], "mpn_id": mpn, "customer": args["customer"]})
+
+
+# ----------------------------------------------------------------------------------------------- provisioning
+
+PROVISIONING = View(
+    title_args=(("name", "subscription.name"),),
+    record=Record(fields=(
+        Field("customer", "customer.name"),
+        Field("provisioning", "state", Fmt.ENUM, enum="provisioning_status", always=True),
+        Field("seats", "quantity", Fmt.NUMBER),
+        Field("ends", "endDate", Fmt.DATE))))
+
+
+@operation("subscriptions.provisioning_status", kind="read", params=[CUSTOMER, SUBSCRIPTION], view=PROVISIONING,
+           summary="whether a subscription's seats are provisioned")
+async def provisioning_status(ctx: OperationContext, args: Args) -> Outcome:
+    """api.md §7.1 S7: `pending` while a seat change is being applied (refreshed about every 15 minutes)."""
+    status = await ctx.client.subscriptions.get_provisioning_status(args["customer"]["id"],
+                                                                    args["subscription"]["id"])
+    state = str(status.get("status") or "").lower()
+    return Outcome({**status, "state": state, "subscription": args["subscription"], "customer": args["customer"]})
+
+
+# ----------------------------------------------------------------------------------------------- support contact
+
+SUPPORT_CONTACT = View(
+    title_args=(("name", "subscription.name"),),
+    record=Record(fields=(
+        Field("customer", "customer.name"),
+        Field("support_name", "name", always=True),
+        Field("support_mpn", "supportMpnId"),
+        Field("support_tenant", "supportTenantId"))))
+
+
+@operation("subscriptions.support_contact", kind="read", params=[CUSTOMER, SUBSCRIPTION], view=SUPPORT_CONTACT,
+           summary="who supports a subscription")
+async def support_contact(ctx: OperationContext, args: Args) -> Outcome:
+    """api.md §7.1 S10. Changing it (S11) is for legacy licence-based subscriptions only: said for new commerce."""
+    cid, sid = args["customer"]["id"], args["subscription"]["id"]
+    contact = await ctx.client.subscriptions.get_support_contact(cid, sid)
+    sub = recent_subscription(cid, sid) or await ctx.client.subscriptions.get(cid, sid)
+    message = ctx.t("commerce.support_contact_nce") if (sub.product_type_id or "") == lifecycle.NCE else None
+    return Outcome({**contact, "subscription": args["subscription"], "customer": args["customer"]}, message=message)

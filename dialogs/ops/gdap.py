@@ -314,3 +314,27 @@ async def extend(ctx: OperationContext, args: Args) -> Outcome:
                                               request_id=ctx.request_id("extend"))
     return Outcome(message=ctx.t(f"gdap.msg.auto_extend_{action}", customer=customer),
                    audit={"after": {"autoExtendDuration": value}})
+
+
+# ----------------------------------------------------------------------------------------- the 403 explanation
+
+# api.md §26.6: the least-privileged GDAP role a user, licence or directory-role operation needs.
+NEEDED_ROLE: dict[str, str] = {
+    "users.list": "Directory Readers", "users.get": "Directory Readers", "users.list_deleted": "Directory Readers",
+    "users.roles": "Directory Readers", "licenses.available": "Directory Readers",
+    "licenses.assigned": "Directory Readers", "licenses.assign": "License Administrator",
+    "users.assign_role": "Privileged Role Administrator", "users.remove_role": "Privileged Role Administrator",
+}
+_AREA_ROLE = {"users": "User Administrator", "licenses": "License Administrator"}
+# Partner Center's 403 codes for a role the caller lacks, and Graph's (api.md §26.6).
+GDAP_DENIED_CODES = frozenset({900150, 900308, "accessDenied", "Authorization_RequestDenied"})
+
+
+def missing_gdap_role(op_id: str, status: int | None, code: Any, values: dict[str, Any] | None) -> tuple[
+        dict[str, Any], str] | None:
+    """(customer, role) when a 403 on a user/licence/role operation is most likely a missing GDAP role."""
+    customer = (values or {}).get("customer")
+    if status != 403 or code not in GDAP_DENIED_CODES or not isinstance(customer, dict) or not customer.get("id"):
+        return None
+    role = NEEDED_ROLE.get(op_id) or _AREA_ROLE.get(op_id.split(".")[0])
+    return (customer, role) if role else None

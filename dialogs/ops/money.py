@@ -8,6 +8,7 @@ chart's fallback, and the view's own table).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,6 +29,8 @@ PERIOD = Param("period", required=False)
 KEPT_MONTHS = 24  # invoices and usage the partner can still read (older: "older than the data kept")
 AZURE_KEPT_MONTHS = 13  # Azure usage insights
 NO_AZURE = 600039  # sandbox/Partner Center: the customer has no usage-based subscription
+_GROUPING = re.compile(r"^\s*(?:by|per|each|every)\s+(?:day|week|month|quarter|year)\s*$|^\s*(?:daily|weekly|monthly|"
+                       r"quarterly|yearly|over time)\s*$|^\s*(?:每日|每週|每月|每季|每年|按月|依月)\s*$", re.IGNORECASE)
 
 
 def _today(ctx: OperationContext) -> date:
@@ -36,7 +39,7 @@ def _today(ctx: OperationContext) -> date:
 
 def _period(ctx: OperationContext, text: str | None, kept: int = KEPT_MONTHS) -> tuple[Window | None, str | None]:
     """(window, refusal message): a future period or one older than the data kept gets a plain answer."""
-    if not text:
+    if not text or _GROUPING.search(text):  # "by month", "monthly": how to group, not which period
         return None, None
     today = _today(ctx)
     window = parse_period(text, today)

@@ -15,6 +15,7 @@ from dialogs.files import FileRequest, FileStream, file_source
 from dialogs.ops.money import KEPT_MONTHS
 from dialogs.periods import check_window, parse_period, user_today
 from dialogs.registry import Args, Outcome, Param, operation
+from partner_center import errors
 
 
 @file_source("invoices.statement")
@@ -31,7 +32,10 @@ async def statement(ctx: OperationContext, args: Args) -> Outcome:
     wanted = (args.get("invoice") or "").strip().upper()
     note = None
     if wanted:
-        invoice = await ctx.client.invoices.get(wanted)  # unknown: Partner Center's 404
+        try:
+            invoice = await ctx.client.invoices.get(wanted)
+        except errors.NotFoundError:
+            return Outcome(message=ctx.t("money.invoice.unknown", invoice=wanted))
     else:
         found = await _invoice_for_period(ctx)
         if isinstance(found, str):

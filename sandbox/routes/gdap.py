@@ -23,6 +23,7 @@ from aiohttp import web
 
 from sandbox.context import Sandbox, sandbox_of
 from sandbox.envelope import iso, json_response, parse_iso
+from sandbox.errors import forbidden
 
 routes = web.RouteTableDef()
 
@@ -238,6 +239,8 @@ def _filters(expression: str) -> list[tuple[str, str]]:
 @graph_route("GET", "")
 async def list_relationships(request: web.Request) -> web.Response:
     sandbox = sandbox_of(request)
+    if request.query.get("$filter") and not getattr(sandbox.config, "gdap_filter_supported", True):
+        raise _invalid("Invalid filter clause: filtering is not supported on this collection.")
     clauses = _filters(request.query.get("$filter", ""))
     rels = [advance(sandbox, d.body) for d in sandbox.store.list(REL_KIND)]
     kept = []
@@ -519,6 +522,35 @@ async def get_operation(request: web.Request) -> web.Response:
     return json_response(doc)
 
 
+# ---- customers the partner holds GDAP for (G13) ------------------------------------------------------------------
+
+def _gdap_customers(sandbox: Sandbox) -> list[dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for doc in sandbox.store.list(REL_KIND):
+        rel = advance(sandbox, doc.body)
+        customer = rel.get("customer") or {}
+        tenant = str(customer.get("tenantId") or "").lower()
+        if tenant and rel.get("status") in ("active", "expiring"):
+            out.setdefault(tenant, {"@odata.type": "#microsoft.graph.delegatedAdminCustomer", "id": tenant,
+                                    "tenantId": tenant, "displayName": customer.get("displayName") or ""})
+    return list(out.values())
+
+
+for _version_prefix in _VERSIONS:
+    @routes.get(f"{_version_prefix}/tenantRelationships/delegatedAdminCustomers")
+    async def list_gdap_customers(request: web.Request) -> web.Response:
+        return _collection(request, _gdap_customers(sandbox_of(request)), "delegatedAdminCustomers")
+
+    @routes.get(f"{_version_prefix}/tenantRelationships/delegatedAdminCustomers/{{tenant_id}}")
+    async def get_gdap_customer(request: web.Request) -> web.Response:
+        tenant = request.match_info["tenant_id"].lower()
+        found = [c for c in _gdap_customers(sandbox_of(request)) if c["tenantId"] == tenant]
+        if not found:
+            return graph_error(request, GraphFailure(404, "itemNotFound",
+                                                     "The partner holds no GDAP relationship for this customer."))
+        return json_response(found[0])
+
+
 # ---- sandbox control: the customer approves (§26.7 rule 5) -------------------------------------------------------
 
 @routes.post("/_sandbox/gdap/{rel_id}/approve")
@@ -548,3 +580,52 @@ async def approve(request: web.Request) -> web.Response:
     rel.pop("_lockedAt", None)
     save_relationship(sandbox, rel)
     return json_response(rel)
+
+
+# ---- Partner Center calls that need a GDAP role (§26.6, §26.7 rule 9; knob `gdap_enforced`) ---------------------
+
+_READERS = frozenset({"88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
+                      "fe930be7-5e62-47db-91af-98c3a49a38b1", "4d6ac14f-3453-41d0-bef9-a3e0c569773a",
+                      "9360feb5-f418-4baa-8175-e2a00bac4301"})
+_USER_WRITE = frozenset({"fe930be7-5e62-47db-91af-98c3a49a38b1", "9360feb5-f418-4baa-8175-e2a00bac4301"})
+_LICENSE_WRITE = _USER_WRITE | {"4d6ac14f-3453-41d0-bef9-a3e0c569773a"}
+_ROLE_READ = frozenset({"88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
+                        "9360feb5-f418-4baa-8175-e2a00bac4301", "e8611ab8-c189-46e8-94e1-60213ab1f814"})
+_ROLE_WRITE = frozenset({"e8611ab8-c189-46e8-94e1-60213ab1f814"})
+_CID = r"^/v1/customers/(?P<cid>[^/]+)"
+# (path pattern, roles for GET, roles for changes): the first match decides.
+_NEEDS: tuple[tuple[re.Pattern[str], frozenset[str], frozenset[str]], ...] = (
+    (re.compile(_CID + r"/directoryroles", re.I), _ROLE_READ, _ROLE_WRITE),
+    (re.compile(_CID + r"/users/[^/]+/licenseupdates", re.I), _READERS, _LICENSE_WRITE),
+    (re.compile(_CID + r"/users/[^/]+/licenses", re.I), _READERS, _LICENSE_WRITE),
+    (re.compile(_CID + r"/subscribedskus", re.I), _READERS, _LICENSE_WRITE),
+    (re.compile(_CID + r"/users", re.I), _READERS, _USER_WRITE),
+)
+
+
+def granted_roles(sandbox: Sandbox, customer_id: str) -> set[str]:
+    """The roles of the customer's active relationships (every role assumed assigned to the acting user)."""
+    roles: set[str] = set()
+    for doc in sandbox.store.list(REL_KIND):
+        rel = doc.body
+        if str((rel.get("customer") or {}).get("tenantId") or "").lower() != customer_id.lower():
+            continue
+        if advance(sandbox, rel).get("status") in ("active", "expiring"):
+            roles |= {r["roleDefinitionId"] for r in rel["accessDetails"]["unifiedRoles"]}
+    return roles
+
+
+@web.middleware
+async def gdap_enforcement(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """With `gdap_enforced`, §6 calls on a customer without a GDAP role listed for them → 403 900150 (shape A)."""
+    sandbox = sandbox_of(request)
+    if getattr(sandbox.config, "gdap_enforced", False):
+        for pattern, read_roles, write_roles in _NEEDS:
+            match = pattern.match(request.path)
+            if match:
+                needed = read_roles if request.method == "GET" else write_roles
+                if not needed & granted_roles(sandbox, match.group("cid")):
+                    raise forbidden(900150, "The supplied role doesn't have the rights to perform the requested "
+                                            "operation.")
+                break
+    return await handler(request)

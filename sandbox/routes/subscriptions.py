@@ -322,3 +322,20 @@ async def transition_eligibilities(request: web.Request) -> web.Response:
     for entry in items:
         entry["eligibilities"][0]["eligibilityType"] = kind.capitalize()
     return json_response(collection(items, with_links=False))
+
+
+@routes.get("/v1/customers/{customer_id}/subscriptions/{subscription_id}/supportcontact")
+@app_user_only
+async def support_contact(request: web.Request) -> web.Response:
+    """api.md §7.1 S10: who supports the subscription; the partner itself unless a reseller was set (S11, legacy
+    licence-based subscriptions only)."""
+    from sandbox.routes.support import PARTNER_NAME
+
+    sb, customer = settled_customer(request)
+    sub = load_subscription(sb, customer["id"], request.match_info["subscription_id"])
+    contact = sub.get("_supportContact") or {"supportTenantId": sb.config.partner_tenant_id,
+                                             "supportMpnId": sb.config.partner_mpn_id, "name": PARTNER_NAME}
+    return json_response({**contact,
+                          "links": {"self": {"uri": f"/customers/{customer['id']}/subscriptions/{sub['id']}"
+                                                    "/supportcontact", "method": "GET", "headers": []}},
+                          "attributes": {"objectType": "SupportContact"}})

@@ -45,3 +45,26 @@ def test_bench_scale_tiny_run_counts_calls_and_scans(capsys):
     assert fanout["bound_s"] == round(21 / 100, 2)
     assert result["replies"]["lost"] == 0 and result["replies"]["duplicated"] == 0
     assert result["targets"]["at_most_2_calls_per_name_turn"] is True
+
+
+def test_bench_turns_unpaced_tiny_run_delivers_every_result(capsys):
+    assert cli_main(["turns", "--unpaced", "--conversations", "2", "--lookups", "3", "--customers", "45",
+                     "--rate-limit", "500", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["benchmark"] == "turns-unpaced" and result["results_expected"] == 6
+    assert result["post"]["turns"] == 6 and result["post"]["http_errors"] == 0
+    assert result["results_delivered"] == 6 and result["users_missing_results"] == 0
+    assert result["throttled_429"] == 0 and result["partner_center_calls"] > 0
+    assert set(result["targets"]) == {"every_post_within_5s", "every_user_got_every_result",
+                                      "partner_center_never_throttled"}
+
+
+def test_bench_recognizer_tiny_run_reports_every_figure(capsys):
+    assert cli_main(["recognizer", "--runs", "1", "--max-chars", "1000", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["lengths"] == [100, 1000] and result["understood_chars"] == 2000
+    assert {(r["shape"], r["chars"]) for r in result["rows"]} == {(s, n) for s in ("request", "hostile")
+                                                                  for n in (100, 1000)}
+    assert all(r["uncapped_us_per_char"] > 0 and r["served_ms"] > 0 and r["baseline_us_per_char"] > 0
+               for r in result["rows"])
+    assert result["served_ms_at_longest"] > 0

@@ -156,3 +156,27 @@ async def test_approve_endpoint_refuses_other_states(pc, sandbox):
     active = (await pc.gdap.list_relationships(status="active", top=1).first_page()).items[0]
     answer = await _approve(sandbox, active.id)
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalidRequest"
+
+
+async def test_filters_fall_back_to_client_side_when_graph_refuses_them(pc, sandbox, wire):
+    expected = [r.id for r in await pc.gdap.list_relationships(status="active").to_list()]
+    state(sandbox).config.gdap_filter_supported = False
+    wire.clear()
+    active = await pc.gdap.list_relationships(status="active", top=5).to_list()
+    assert [r.id for r in active] == expected
+    assert wire.log[0].status == 400 and all(e.status == 200 for e in wire.log[1:])
+    assert "filter" in wire.log[0].query and all("filter" not in e.query for e in wire.log[1:])
+    one = (await pc.gdap.list_relationships(customer_tenant_id=active[0].customer_tenant_id).to_list())
+    assert [r.id for r in one] == [active[0].id]
+
+
+async def test_delegated_admin_customers_are_those_with_an_active_relationship(pc):
+    active = {r.customer_tenant_id for r in await pc.gdap.list_relationships(status="active").to_list()}
+    held = await pc.gdap.list_customers().to_list()
+    assert {c.tenant_id for c in held} == active and all(c.display_name for c in held)
+    one = await pc.gdap.get_customer(held[0].tenant_id)
+    assert one.display_name == held[0].display_name
+    bare = (await pc.customers.list().to_list())[7]  # seeded without a relationship
+    with pytest.raises(errors.NotFoundError) as missing:
+        await pc.gdap.get_customer(bare.id)
+    assert missing.value.code == "itemNotFound"

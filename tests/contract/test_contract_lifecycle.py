@@ -175,3 +175,13 @@ async def test_list_by_partner_filters_by_mpn_id(pc, sandbox):
     assert await pc.subscriptions.list_by_partner(cid, "1111111").to_list() == []
     with pytest.raises(ValueError):
         pc.subscriptions.list_by_partner(cid, " ")
+
+
+async def test_support_contact_is_the_partner_by_default(pc, sandbox):
+    cid, sub = await _buy(pc, term="P1Y")
+    contact = await pc.subscriptions.get_support_contact(cid, sub.id)
+    assert contact["supportTenantId"] == state(sandbox).config.partner_tenant_id
+    assert contact["supportMpnId"] == state(sandbox).config.partner_mpn_id and contact["name"]
+    assert contact["attributes"]["objectType"] == "SupportContact"
+    with pytest.raises(errors.NotFoundError):
+        await pc.subscriptions.get_support_contact(cid, "00000000-0000-0000-0000-000000000000")

@@ -179,3 +179,25 @@ async def test_subscriptions_by_order_and_by_partner(sandbox: SandboxThread):
         none = await bot.say("subscriptions for Contoso Ltd by MPN 4847383")
         assert none.title == "Subscriptions sold through partner 4847383"
         assert "Contoso Ltd has no subscriptions sold through partner 4847383." in none.screen
+
+
+async def test_provisioning_status_follows_a_seat_change(sandbox: SandboxThread):
+    async with httpx.AsyncClient(base_url=sandbox.url, timeout=10) as admin:
+        assert (await admin.post("/_sandbox/faults", json={"provisioningDelaySeconds": 600})).status_code == 200
+    async with Bot(sandbox.url) as bot:
+        ready = await bot.say("is Contoso's Teams Essentials provisioned")
+        assert ready.title == "Provisioning: Microsoft Teams Essentials"
+        assert facts(ready.card)["Provisioning"] == "Done: the seats are ready to use"
+        await bot.say("add 1 seat to Contoso's Teams Essentials")
+        await bot.click("Confirm")
+        pending = await bot.say("is Contoso's Teams Essentials provisioned")
+        shown = facts(pending.card)
+        assert shown["Provisioning"].startswith("In progress") and shown["Seats"] == "11"
+
+
+async def test_support_contact_says_new_commerce_cannot_change_it(shared_sandbox: SandboxThread):
+    async with Bot(shared_sandbox.url) as bot:
+        seen = await bot.say("who supports Contoso's E3")
+        assert seen.title == "Support contact: Microsoft 365 E3"
+        assert facts(seen.card)["Supported by"]
+        assert "change the support contact only on legacy licence-based subscriptions" in seen.screen

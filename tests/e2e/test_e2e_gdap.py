@@ -54,6 +54,7 @@ async def test_request_approve_announce_then_assign_a_group(sandbox, monkeypatch
         assert "admin.microsoft.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/" \
             in started.screen, started.screen
         assert "I'll post here when it's done" in started.screen
+        await bot.click("Confirm")  # a double click (or a Teams retry) requests nothing twice
         [rel] = await _relationships(sandbox.url, customer.id)
         assert rel.status is RelationshipStatus.APPROVAL_PENDING and rel.id in started.screen
         await asyncio.sleep(0.3)
@@ -136,3 +137,50 @@ async def test_auto_extend_off_declined_then_confirmed_and_ending_is_final(sandb
         done = await bot.click("Confirm")
         assert f"The GDAP relationship with {name} is ended" in done.screen, done.screen
         assert (await _relationships(sandbox.url, customer.id))[0].status is RelationshipStatus.TERMINATED
+
+
+async def test_a_user_operation_without_the_gdap_role_explains_and_offers_request_gdap():
+    from sandbox.config import SandboxConfig
+    from tests.e2e.e2e_support import SandboxThread
+
+    enforced = SandboxThread(SandboxConfig(port=0, customers=40, seed=42, gdap_enforced=True)).start()
+    try:
+        customers = await _customers(enforced.url)
+        covered, bare = customers[0].company_name, customers[7].company_name
+        async with Bot(enforced.url) as bot:
+            fine = await bot.say(f"show users of {covered}")
+            assert "GDAP access missing" not in fine.screen, fine.screen
+            denied = await bot.say(f"show users of {bare}")
+            assert "GDAP access missing" in denied.screen, denied.screen
+            said = " ".join(denied.screen.split())  # the terminal rendering wraps lines
+            assert f"your GDAP relationship with {bare} does not give you the Directory Readers role" in said, said
+            assert "Request GDAP" in denied.buttons and "900150" in denied.screen
+            asked = await bot.click("Request GDAP")
+            assert asked.has(f"New GDAP relationship with {bare}", "Directory Readers", "Confirm"), asked.screen
+        assert await _relationships(enforced.url, customers[7].id) == []
+    finally:
+        enforced.stop()
+
+
+@pytest.mark.parametrize(("op_id", "status", "code", "expected"), [
+    ("users.list", 403, 900150, "Directory Readers"),
+    ("users.create", 403, "accessDenied", "User Administrator"),  # Graph's 403 (api.md §26.6)
+    ("licenses.assign", 403, "Authorization_RequestDenied", "License Administrator"),
+    ("users.assign_role", 403, 900308, "Privileged Role Administrator"),
+    ("users.list", 403, 800002, None),          # another 403: the plain error card
+    ("users.list", 404, 900150, None),
+    ("subscriptions.suspend", 403, 900150, None),  # not a GDAP-governed operation
+])
+def test_which_403s_are_explained_as_a_missing_gdap_role(op_id, status, code, expected):
+    customer = {"id": "c1", "name": "Contoso Ltd"}
+    found = gdap_ops.missing_gdap_role(op_id, status, code, {"customer": customer})
+    assert (found[1] if found else None) == expected
+    assert gdap_ops.missing_gdap_role("users.list", 403, 900150, {}) is None  # no customer to name
+
+
+async def test_expiring_listing_in_zh_tw(shared_sandbox):
+    customers = await _customers(shared_sandbox.url)
+    async with Bot(shared_sandbox.url, locale="zh-TW") as bot:
+        seen = await bot.say("哪些GDAP關係快到期")
+    assert seen.has("GDAP 關係：30 天內到期", customers[1].company_name, customers[5].company_name), seen.screen
+    assert customers[2].company_name not in seen.screen  # expired already

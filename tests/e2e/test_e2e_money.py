@@ -163,3 +163,9 @@ async def test_last_months_invoice_as_pdf(shared_sandbox: SandboxThread):
         assert f"statement for invoice {other['id']}" in seen.screen
         future = await bot.say("the invoice PDF for March 2031")
         assert "hasn't been invoiced yet" in future.screen
+
+
+@pytest.mark.parametrize("text", ["line items of invoice G999999999", "statement for invoice G999999999"])
+async def test_an_unknown_invoice_id_is_named_plainly(bot: Bot, text: str):
+    seen = await bot.say(text)
+    assert "There is no invoice G999999999" in seen.screen, seen.screen
