@@ -283,6 +283,7 @@ class EventReceiver:
 
 
 EVENTS = web.AppKey("partner_center_events", EventReceiver)
+DIGESTS = web.AppKey("digests", object)
 
 
 def mount(app: web.Application, settings: Any, engine: Any, storage: Any, notifier: Any) -> EventReceiver | None:
@@ -298,12 +299,20 @@ def mount(app: web.Application, settings: Any, engine: Any, storage: Any, notifi
     receiver = EventReceiver(verifier, store, storage, client, notifier)
     app[EVENTS] = receiver
     app.router.add_post("/api/partner-center/events", receiver.handle)
+    from bot.digest import scheduler, sweep_forever
+
+    digests = scheduler(client, store, storage, notifier, pc_clock.now)
+    app[DIGESTS] = digests
+    sweeping: list[asyncio.Task[None]] = []
 
     async def _start(_: web.Application) -> None:
         receiver.start()
+        sweeping.append(asyncio.get_running_loop().create_task(sweep_forever(digests, pc_clock.now)))
 
     async def _stop(_: web.Application) -> None:
         await receiver.stop()
+        for task in sweeping:
+            task.cancel()
 
     app.on_startup.append(_start)
     app.on_shutdown.append(_stop)
