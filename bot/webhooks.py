@@ -1,6 +1,7 @@
 """POST /api/partner-center/events: Partner Center webhook deliveries (api.md §27.3), verified, queued, posted.
 
-Verification follows the documented order: signature header (`Authorization: Signature …` or `x-ms-signature`),
+Verification (`partner_center.webhook_signature`, used here with this bot's certificate policy) follows the
+documented order: signature header (`Authorization: Signature …` or `x-ms-signature`),
 certificate URL and algorithm present; the certificate downloaded from `X-MS-Certificate-Url` (only from an
 allowed place: Microsoft's `https://3psostorageacct.blob.core.windows.net/cert/` in production, the sandbox's
 `/_cert/` when the Partner Center URL is a loopback sandbox); the chain checked (issued by a trusted issuer, valid
@@ -14,7 +15,6 @@ conversation subscribed to the event's topic (`dialogs.notifications`).
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import json
 import logging
@@ -28,14 +28,12 @@ from urllib.parse import urlsplit
 import httpx
 from aiohttp import web
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from cards.notifications import event_card
 from cards.text import t
 from dialogs.notifications import NotificationStore, topic_of_event
 from dialogs.turn import Reply
+from partner_center import webhook_signature as signature
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +54,7 @@ class Rejected(Exception):
 
 @dataclass
 class CertificatePolicy:
-    """Where certificates may come from and which issuers are trusted."""
+    """Where certificates may come from and which issuers are trusted (for `partner_center.webhook_signature`)."""
 
     allowed_prefix: str  # the certificate URL must start with this
     issuers_url: str = ""  # sandbox: the CA certificate to trust, fetched once
@@ -79,74 +77,46 @@ class CertificatePolicy:
                 issuers = x509.load_pem_x509_certificates(handle.read())
         return cls(allowed_prefix=f"https://{MICROSOFT_CERT_HOST}/cert/", issuers=issuers)
 
+    def library_policy(self) -> signature.CertificatePolicy:
+        parts = urlsplit(self.allowed_prefix)
+        host = (parts.hostname or "").lower() + (f":{parts.port}" if parts.port is not None else "")
+        return signature.CertificatePolicy(trusted_roots=list(self.issuers), hosts=(host,), path_prefix=parts.path,
+                                           require_https=parts.scheme == "https")
+
 
 class SignatureVerifier:
+    """The receiver's use of `partner_center.webhook_signature.verify_delivery` (the §27.3 steps live there)."""
+
     def __init__(self, policy: CertificatePolicy, clock: Callable[[], datetime] | None = None) -> None:
         self.policy = policy
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._certs: dict[str, x509.Certificate] = {}
+        self._library: signature.CertificatePolicy | None = None
 
     async def verify(self, headers: Any, body: bytes) -> None:
-        auth = headers.get("Authorization", "")
-        signature = auth[len("Signature "):] if auth.startswith("Signature ") else ""
-        if not signature and headers.get("x-ms-signature", "").startswith("Signature "):
-            signature = headers["x-ms-signature"].split(" ", 1)[1]
-        if not signature:
-            raise Rejected("missing signature")
-        cert_url = headers.get("X-MS-Certificate-Url", "")
-        algorithm = headers.get("X-MS-Signature-Algorithm", "").lower()
-        if not cert_url or not algorithm:
-            raise Rejected("missing certificate URL or algorithm")
-        if algorithm != "rsa-sha256":
-            raise Rejected("unsupported signature algorithm")
-        if not cert_url.startswith(self.policy.allowed_prefix) or ".." in cert_url or "@" in cert_url:
-            raise Rejected("certificate URL not allowed")
-        cert = await self._certificate(cert_url)
-        self._check_chain(cert)
-        if "O=Microsoft Corporation" not in cert.issuer.rfc4514_string():
-            raise Rejected("certificate issuer is not Microsoft")
-        key = cert.public_key()
-        if not isinstance(key, rsa.RSAPublicKey):
-            raise Rejected("certificate key is not RSA")
-        try:
-            key.verify(base64.b64decode(signature, validate=True), body, padding.PKCS1v15(), hashes.SHA256())
-        except (InvalidSignature, ValueError) as exc:
-            raise Rejected("signature verification failed") from exc
-
-    async def _fetch(self, url: str) -> bytes:
-        async with httpx.AsyncClient(timeout=5, follow_redirects=False) as client:
-            response = await client.get(url)
-        if response.status_code != 200 or len(response.content) > 16 * 1024:
-            raise Rejected("certificate download failed")
-        return response.content
-
-    async def _certificate(self, url: str) -> x509.Certificate:
-        if url not in self._certs:
-            self._certs[url] = _load_cert(await self._fetch(url))
-        return self._certs[url]
-
-    def _check_chain(self, cert: x509.Certificate) -> None:
-        """Issued (and signed) by a trusted issuer, and within its validity period by the bot's clock."""
-        if not self.policy.issuers and self.policy.issuers_url:
+        if self.policy.issuers_url and not self.policy.issuers:
             raise Rejected("issuer not loaded")
-        now = self.clock()
-        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
-            raise Rejected("certificate not valid now")
-        for issuer in self.policy.issuers:
-            try:
-                cert.verify_directly_issued_by(issuer)
-            except (ValueError, TypeError, InvalidSignature):
-                continue
-            if issuer.not_valid_before_utc <= now <= issuer.not_valid_after_utc:
-                return
-        raise Rejected("certificate chain not trusted")
+        if self._library is None:
+            self._library = self.policy.library_policy()
+        try:
+            await signature.verify_delivery(dict(headers), body, self._library, _fetch, now=self.clock())
+        except signature.DeliveryRejected as rejected:
+            raise Rejected(str(rejected.reason), 401) from None  # 401 for every failure: nothing is processed
 
     async def load_issuers(self) -> None:
         if self.policy.issuers_url and not self.policy.issuers:
             try:
-                self.policy.issuers = [_load_cert(await self._fetch(self.policy.issuers_url))]
+                self.policy.issuers = [_load_cert(await _fetch(self.policy.issuers_url))]
+                self._library = None
             except (httpx.HTTPError, Rejected):
                 log.warning("could not load the sandbox's event-signing CA from %s", self.policy.issuers_url)
+
+
+async def _fetch(url: str) -> bytes:
+    async with httpx.AsyncClient(timeout=5, follow_redirects=False) as client:
+        response = await client.get(url)
+    if response.status_code != 200 or len(response.content) > 16 * 1024:
+        raise Rejected("certificate download failed")
+    return response.content
 
 
 def _load_cert(data: bytes) -> x509.Certificate:
@@ -283,6 +253,7 @@ class EventReceiver:
 
 
 EVENTS = web.AppKey("partner_center_events", EventReceiver)
+DIGESTS = web.AppKey("digests", object)
 
 
 def mount(app: web.Application, settings: Any, engine: Any, storage: Any, notifier: Any) -> EventReceiver | None:
@@ -298,12 +269,20 @@ def mount(app: web.Application, settings: Any, engine: Any, storage: Any, notifi
     receiver = EventReceiver(verifier, store, storage, client, notifier)
     app[EVENTS] = receiver
     app.router.add_post("/api/partner-center/events", receiver.handle)
+    from bot.digest import scheduler, sweep_forever
+
+    digests = scheduler(client, store, storage, notifier, pc_clock.now)
+    app[DIGESTS] = digests
+    sweeping: list[asyncio.Task[None]] = []
 
     async def _start(_: web.Application) -> None:
         receiver.start()
+        sweeping.append(asyncio.get_running_loop().create_task(sweep_forever(digests, pc_clock.now)))
 
     async def _stop(_: web.Application) -> None:
         await receiver.stop()
+        for task in sweeping:
+            task.cancel()
 
     app.on_startup.append(_start)
     app.on_shutdown.append(_stop)

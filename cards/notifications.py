@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from cards import actions
-from cards.elements import adaptive_card, facts, heading, submit, text
-from cards.text import format_datetime, t
+from cards.elements import adaptive_card, facts, heading, submit, table, text
+from cards.text import format_date, format_datetime, t
 
 
 def event_card(event: Mapping[str, Any], locale: str) -> dict[str, Any]:
@@ -34,3 +34,20 @@ def event_card(event: Mapping[str, Any], locale: str) -> dict[str, Any]:
                               actions.run("subscriptions.get", {"customer": event["customer_id"],
                                                                 "subscription": event["subscription_id"]})))
     return adaptive_card(body, buttons, locale=locale, fallback_text=f"{title}: {summary}")
+
+
+def digest_card(renewals: list[tuple[str, str, Any]], pending_approvals: int, locale: str,
+                limit: int = 20) -> dict[str, Any]:
+    """The weekly digest: renewals in the next 30 days (customer, subscription, date) and pending approvals."""
+    title = t("notifications.digest.title", locale)
+    body: list[dict[str, Any] | None] = [heading(title),
+                                         text(t("notifications.digest.renewals", locale, count=len(renewals)),
+                                              weight="Bolder")]
+    if renewals:
+        body.append(table([t("notifications.digest.customer", locale),
+                           t("notifications.digest.subscription", locale), t("notifications.digest.date", locale)],
+                          [[c, s, format_date(d, locale)] for c, s, d in renewals[:limit]]))
+        if len(renewals) > limit:
+            body.append(text(t("notifications.digest.more", locale, count=len(renewals) - limit)))
+    body.append(text(t("notifications.digest.approvals", locale, count=pending_approvals), weight="Bolder"))
+    return adaptive_card(body, locale=locale, fallback_text=title)

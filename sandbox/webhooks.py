@@ -87,6 +87,7 @@ class WebhookHub:
     base_url: str = ""  # the sandbox's own URL, for X-MS-Certificate-Url
     identity: SigningIdentity | None = None
     delivered: list[dict[str, Any]] = field(default_factory=list)  # attempts, for W6 and tests
+    test_requests: list[datetime] = field(default_factory=list)  # W5 calls in the last minute (sandbox clock)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _lock: asyncio.Lock | None = None
 

@@ -90,8 +90,9 @@ async def unbilled(ctx: OperationContext, args: Args) -> Outcome:
     customer = args.get("customer") if isinstance(args.get("customer"), dict) else None
     label = month_label(start, ctx.locale)
     who = customer["name"] if customer else ctx.t("money.all_customers")
-    owner = who + ("'" if who.endswith("s") else "'s")  # English possessive; zh-TW writes "{scope} 的"
-    summary = ctx.t("money.recon.preparing_unbilled", scope=who, owner=owner, period=label)
+    # The owner as each language writes it: "Northwind Traders' unbilled lines", "Northwind Traders 的未開帳明細".
+    owner = ctx.t("money.recon.owner_s" if who.endswith("s") else "money.recon.owner", name=who)
+    summary = ctx.t("money.recon.preparing_unbilled", owner=owner, period=label)
     if not uses_v2(start):  # legacy periods: the synchronous v1 lines (Partner Center kept them until Feb 2026)
         return await _v1_unbilled(ctx, customer, label, "current" if start == this_month else "previous")
     return await start_export(ctx, op="invoices.unbilled", scope=customer, period_label=label, summary=summary,

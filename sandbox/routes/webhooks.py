@@ -9,7 +9,7 @@ from aiohttp import web
 
 from sandbox.context import Sandbox, sandbox_of
 from sandbox.envelope import json_response
-from sandbox.errors import ApiError, invalid_input, not_found
+from sandbox.errors import ApiError, GatewayError, invalid_input, not_found
 from sandbox.webhooks import CA_NAME, CERT_NAME, EVENT_NAMES, WebhookHub
 
 routes = web.RouteTableDef()
@@ -98,6 +98,12 @@ async def test_event(request: web.Request) -> web.Response:
     registration = hub.registration()
     if not registration or "test-created" not in registration["WebhookEvents"]:
         raise invalid_input("Register the test-created event before asking for a test event.")
+    now = sandbox_of(request).now()
+    recent = [at for at in hub.test_requests if (now - at).total_seconds() < 60]
+    if len(recent) >= 2:  # §27.1 W5: 2 requests per minute (§27.4 rule 3: 429 shape C)
+        wait = int(60 - (now - recent[0]).total_seconds()) + 1
+        raise GatewayError(429, "Rate limit is exceeded. Try again later.", {"Retry-After": str(wait)})
+    hub.test_requests = [*recent, now]
     import uuid
 
     correlation_id = str(uuid.uuid4())

@@ -93,14 +93,14 @@ async def test_the_sandbox_certificate_verifies(cert_server: str):
 
 
 @pytest.mark.parametrize(("name", "signer", "reason"), [
-    ("other.cer", OTHER_CA, "certificate chain not trusted"),
-    ("expired.cer", EXPIRED, "certificate not valid now"),
-    ("missing.cer", TRUSTED, "certificate download failed"),
+    ("other.cer", OTHER_CA, "The signing certificate is not trusted."),
+    ("expired.cer", EXPIRED, "The signing certificate is not trusted."),
+    ("missing.cer", TRUSTED, "The signing certificate could not be downloaded."),
 ])
 async def test_untrusted_certificates_are_refused(cert_server: str, name: str, signer: Pki, reason: str):
     with pytest.raises(Rejected) as refused:
         await _verify(cert_server, _headers(cert_server, name, signer))
-    assert refused.value.reason == reason
+    assert (refused.value.reason, refused.value.status) == (reason, 401)
 
 
 async def test_an_issuer_that_is_not_microsoft_is_refused(cert_server: str):
@@ -108,7 +108,7 @@ async def test_an_issuer_that_is_not_microsoft_is_refused(cert_server: str):
     with pytest.raises(Rejected) as refused:
         await SignatureVerifier(policy, clock=lambda: NOW).verify(_headers(cert_server, "contoso.cer",
                                                                            NOT_MICROSOFT), BODY)
-    assert refused.value.reason == "certificate issuer is not Microsoft"
+    assert refused.value.reason == "The signing certificate was not issued by Microsoft Corporation."
 
 
 @pytest.mark.parametrize("change", ["body", "algorithm", "no-url"])
@@ -133,4 +133,4 @@ async def test_production_never_trusts_the_sandbox(cert_server: str):
     with pytest.raises(Rejected) as refused:
         await _verify(cert_server, _headers(cert_server, "pcnotifications-dispatch.cer", TRUSTED),
                       pc_url="https://api.partnercenter.microsoft.com")
-    assert refused.value.reason == "certificate URL not allowed"
+    assert refused.value.reason == "The signing certificate is not from Partner Center's host."

@@ -106,8 +106,11 @@ async def test_a_test_event_on_demand_reaches_a_personal_chat_once(sandbox: Sand
             assert again.status_code == 409
             sent = await pc.post("/webhooks/v1/registration/validationEvents")
             assert sent.status_code == 200 and sent.json()["correlationId"]
+            assert (await pc.post("/webhooks/v1/registration/validationEvents")).status_code == 200
+            throttled = await pc.post("/webhooks/v1/registration/validationEvents")  # the third in a minute
+            assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
         await _settle(bot, sandbox)
         posts = [_message(call) for call in bot.app.connector.pending()]
-        assert [p.call.conversation_id for p in posts] == ["a:personal-dana"]
+        assert [p.call.conversation_id for p in posts] == ["a:personal-dana"] * 2  # two test events, each once
         assert "Partner Center: test event" in posts[0].screen
         assert "events reach this conversation" in posts[0].screen
