@@ -59,6 +59,9 @@ async def test_create_policy_then_a_name_that_exists_is_refused(bot: Bot, sandbo
 async def test_update_policy_settings(bot: Bot, sandbox: SandboxThread):
     standard = next(p for p in await _policies(sandbox) if p["name"] == "Standard OOBE")
     asked = await bot.say("update the autopilot profile Standard OOBE at contoso to skip privacy settings and the EULA")
+    await bot.click("Cancel")
+    assert next(p for p in await _policies(sandbox) if p["id"] == standard["id"]) == standard, "declined: unchanged"
+    asked = await bot.say("update the autopilot profile Standard OOBE at contoso to skip privacy settings and the EULA")
     assert change_rows(asked)["Settings"] == ["Remove OEM preinstalled apps, Skip OEM registration",
                                               "Skip privacy (express) settings, Skip the EULA page"]
     await bot.click("Confirm")

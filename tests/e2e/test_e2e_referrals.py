@@ -85,6 +85,10 @@ async def test_create_a_referral_from_the_form(bot: Bot, sandbox: SandboxThread)
     asked = await bot.click("Continue", inputs={"title": "Fabrikam Copilot pilot", "deal_value": "25,000"})
     assert facts(asked.card)["Customer"] == "Fabrikam Inc"
     assert facts(asked.card)["Deal value"] == "$25,000.00"  # USD unless the request names a currency
+    await bot.click("Cancel")
+    assert len(await _referrals(sandbox)) == before, "declined: nothing created"
+    await bot.say("create a referral for Fabrikam")
+    asked = await bot.click("Continue", inputs={"title": "Fabrikam Copilot pilot", "deal_value": "25,000"})
     done = await bot.click("Confirm")
     assert 'Referral "Fabrikam Copilot pilot" created.' in done.screen
     created = [r for r in await _referrals(sandbox) if r["name"] == "Fabrikam Copilot pilot"]
