@@ -27,10 +27,12 @@ import contextvars
 import json
 import logging
 import random
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from dialogs.approval_store import VersionedDocs
+from dialogs.files import _create_if_absent as create_if_absent
 
 log = logging.getLogger(__name__)
 
@@ -249,10 +251,11 @@ class FlowStore:
         if etag is not None:
             await self.docs.replace(key, doc, etag)
             return
-        # a first write cannot be conditional over the Storage interface: check once more just before it
-        if (await self.storage.read([key])).get(key) is not None:
+        # A first write is create-only (If-None-Match on Blob, a one-off eTag on SQLite/Memory): two members whose
+        # turns create the conversation's shared item at once cannot overwrite each other; the loser reads again.
+        item = {**json.loads(json.dumps(doc)), "e_tag": f"new-{secrets.token_hex(8)}"}
+        if not await create_if_absent(self.storage, key, item):
             raise KeyError(f"{key} was created meanwhile")
-        await self.docs.create(key, doc)
 
 
 def _plain(item: Any) -> dict[str, Any] | None:
