@@ -29,6 +29,7 @@ from typing import Any
 
 from botbuilder.core import Storage
 
+from dialogs.approval_store import create_if_absent
 from dialogs.audit_log import AuditPage, AuditQuery
 from partner_center import clock as pc_clock
 
@@ -200,7 +201,7 @@ class StorageAuditLog:
             if stored is None:
                 one_off = f"new-{uuid.uuid4().hex}"
                 segment = {"day": day, "number": number, "refs": [ref], "e_tag": one_off}
-                if await _create_if_absent(self.storage, key, segment):
+                if await create_if_absent(self.storage, key, segment):
                     self._wrote(day, number, segment, one_off)
                     return
             else:
@@ -297,17 +298,4 @@ def _in_window(ref: Mapping[str, Any], start: datetime, end: datetime) -> bool:
         return False
     return start <= moment < end
 
-
-async def _create_if_absent(storage: Storage, key: str, item: dict[str, Any]) -> bool:
-    """Write `item` only if `key` is new. Blob storage offers this natively (If-None-Match). Memory and SQLite
-    storage accept any eTag for a missing item but refuse a mismatching one for a stored item, so a one-off eTag
-    makes the write create-only there too."""
-    native = getattr(storage, "create_if_absent", None)
-    if callable(native):
-        return bool(await native(key, item))
-    try:
-        await storage.write({key: item})
-        return True
-    except KeyError:
-        return False
 

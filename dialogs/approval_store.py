@@ -69,6 +69,20 @@ def _plain(item: Any) -> dict[str, Any]:
     return data
 
 
+async def create_if_absent(storage: Any, key: str, item: dict[str, Any]) -> bool:
+    """Write `item` only if `key` is new. Blob storage offers this natively (If-None-Match); Memory and SQLite
+    storage accept any eTag for a missing item but refuse a mismatching one for a stored item, so a one-off eTag in
+    `item` makes the write create-only there too."""
+    native = getattr(storage, "create_if_absent", None)
+    if callable(native):
+        return bool(await native(key, item))
+    try:
+        await storage.write({key: item})
+        return True
+    except KeyError:
+        return False
+
+
 class VersionedDocs:
     """Read-modify-write of JSON documents with eTag compare-and-set over a duck-typed bot `Storage`."""
 

@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cards.text import t
-from dialogs.approval_store import VersionedDocs
+from dialogs.approval_store import VersionedDocs, create_if_absent
 from dialogs.jobs import Clock, utc_now
 
 log = logging.getLogger(__name__)
@@ -220,7 +220,7 @@ class FileService:
                 self._secret = base64.urlsafe_b64decode(data["key"])
                 return self._secret
             # The first instance to create it wins; the others read the winner's (no last-writer-wins race).
-            await _create_if_absent(self.docs.storage, SECRET_KEY, {
+            await create_if_absent(self.docs.storage, SECRET_KEY, {
                 "key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
                 "e_tag": f"new-{secrets.token_hex(8)}"})
         raise RuntimeError("could not read or create the file link secret")
@@ -356,18 +356,6 @@ class FileService:
             return Verdict(410, detail="expired")
         return Verdict(200, offer)
 
-
-async def _create_if_absent(storage: Any, key: str, item: dict[str, Any]) -> bool:
-    """Write `item` only if `key` is new: Blob storage natively (If-None-Match); Memory and SQLite storage refuse
-    a one-off eTag for an item that exists (KeyError), so the write creates only there too."""
-    native = getattr(storage, "create_if_absent", None)
-    if callable(native):
-        return bool(await native(key, item))
-    try:
-        await storage.write({key: item})
-        return True
-    except KeyError:
-        return False
 
 
 def consent_attachment(offer: FileOffer, locale: str) -> dict[str, Any]:

@@ -31,8 +31,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialogs.approval_store import VersionedDocs
-from dialogs.files import _create_if_absent as create_if_absent
+from dialogs.approval_store import VersionedDocs, create_if_absent
 
 log = logging.getLogger(__name__)
 
